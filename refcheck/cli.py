@@ -1,0 +1,145 @@
+"""argv -> Config -> library calls -> exit code. No logic of its own lives here.
+
+Each subcommand has an ``_add_<name>`` function that declares its arguments and a
+``_run_<name>`` function that turns them into library calls and an ``ExitCode``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from enum import IntEnum
+from pathlib import Path
+
+from refcheck import __version__
+from refcheck.config import Config, load_config
+from refcheck.errors import RefcheckError
+
+
+class ExitCode(IntEnum):
+    """Exit codes, documented in README.md (a test keeps the two in sync)."""
+
+    OK = 0  # success: every source alive, or only warnings
+    BROKEN = 1  # at least one cited source is dead (by the fail policy)
+    USAGE = 2  # bad arguments, bad configuration, or a document that cannot be read
+    OFFLINE = 3  # this machine could not reach the network, or an internal failure
+
+
+Runner = Callable[[argparse.Namespace], ExitCode]
+
+DESCRIPTION = """\
+Check the sources that policy and legal documents cite.
+
+refcheck reads documents (PDF, text, Markdown, HTML, DOCX), finds every URL and
+document identifier they cite (repairing URLs that PDF extraction spaced out or
+wrapped, and resolving UN symbols, ICJ orders, HUDOC items, European Parliament
+procedures, Belgian Chamber documents, DOIs, ECLI and CELEX numbers), checks that
+each source is still there, archives it, and reports what needs an editor.
+
+With no PATH, the documents listed in references.toml are read.
+"""
+
+EPILOG = """\
+exit codes:
+  0  success: every source alive, or only warnings
+  1  at least one cited source is dead (by the fail policy)
+  2  bad arguments, bad configuration, or a document that cannot be read
+  3  offline (nothing could be reached) or an internal failure
+"""
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(args.config)
+
+
+def _documents(args: argparse.Namespace, config: Config) -> list[Path]:
+    from refcheck.pipeline import document_paths
+
+    return document_paths(args.paths, config)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="documents or directories (default: from references.toml)")
+    parser.add_argument(
+        "--config", metavar="FILE", help="configuration file (default: references.toml in the current directory)"
+    )
+
+
+def _add_extract(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner:
+    p = sub.add_parser(
+        "extract",
+        help="list the sources documents cite, repaired, merged and resolved",
+        description="Find every URL and identifier the documents cite; nothing is fetched.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common(p)
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(command="extract")
+    return _run_extract
+
+
+def _run_extract(args: argparse.Namespace) -> ExitCode:
+    from refcheck.pipeline import extract_paths
+    from refcheck.report.extraction import render_extraction_json, render_extraction_table
+
+    config = _config(args)
+    result = extract_paths(_documents(args, config), config)
+    text = render_extraction_json(result) if args.format == "json" else render_extraction_table(result)
+    _write(text, args.output)
+    return ExitCode.OK
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        from refcheck._files import write_atomic
+
+        write_atomic(Path(output), text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
+        if not text.endswith("\n"):
+            sys.stdout.write("\n")
+
+
+COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], Runner], ...] = (_add_extract,)
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
+    """Build the argument parser and the table of subcommand runners."""
+    parser = argparse.ArgumentParser(
+        prog="refcheck",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"refcheck {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    runners: dict[str, Runner] = {}
+    for add in COMMANDS:
+        runner = add(sub)
+        name = next(reversed(sub.choices))
+        runners[name] = runner
+    return parser, runners
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run refcheck with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    parser, runners = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return ExitCode.USAGE
+    try:
+        return int(runners[args.command](args))
+    except RefcheckError as exc:
+        print(f"refcheck: error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    except KeyboardInterrupt:
+        print("refcheck: interrupted; state written so far is kept and the next run resumes", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

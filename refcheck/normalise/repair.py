@@ -1,0 +1,225 @@
+"""Find URLs and DOIs in extracted text and undo what PDF extraction did to them.
+
+Typeset PDFs justify footnotes by spreading glyph runs apart, and text extraction then
+inserts a space before every ``.``, ``/``, ``-``, ``?``, ``=`` of a URL
+(``https://hudoc .echr .coe .int /eng -press ?i =003 -7528728 -10337270``, corpus 002,
+footnote 2), wraps it over lines (footnote 5), sometimes across a blank line (footnote
+16), and puts two URLs in one footnote (footnote 6). Deleting every space or newline
+glues neighbouring words onto the URL (metachris/pdfx#58), so the repair here is
+token-based and conservative: a following token is absorbed only when the layout says
+it is a continuation, and never across a footnote marker or a new scheme.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Ligatures that PDF fonts map to single code points (cf. resolvers.md, step 1).
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                            "\ufb05": "st", "\ufb06": "st"})
+# Invisible characters that extraction leaves inside words and URLs.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " "})
+
+SOFT_HYPHEN = "\u00ad"
+
+# Where a URL or DOI starts. Spaces may sit inside the scheme of spaced-out text.
+_START = re.compile(
+    r"""(?ix)
+    (?<![\w@/.])(?:
+        (?P<scheme>(?:https?|ftp)\ ?:\ ?/\ ?/)      # https://  and  https ://
+      | (?P<www>www\ ?\.(?=\ ?[a-z0-9]))             # www.example.org with no scheme
+      | (?P<doi>(?:doi\ ?:\ ?)?10\ ?\.\ ?\d{4,9}\ ?/)  # 10.2514/…  and  doi:10.2514/…
+    )"""
+)
+
+# A token that continues a spaced-out URL starts with one of these (issue 2).
+_JOINERS = "./-?=_&#%:~"
+# A token ending with one of these may be continued on the next line.
+_TRAILING_JOINERS = "/-_=?&#%~" + SOFT_HYPHEN
+# Characters that can never be part of a URL as printed: they end it.
+_HARD_STOPS = re.compile(r"""[\s<>"“”«»‘’|\\^`{}]""")
+_TRAIL = ".,;:!?'’”»›"
+_PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
+_FOOTNOTE_MARK = re.compile(r"\d{1,3}")
+_URLISH = re.compile(r"[/.=?&_%#]|\d")
+_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,63}$|^xn--", re.I)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FoundUrl:
+    """A URL or DOI found in text: ``raw`` as printed, ``value`` repaired, ``start``/``end`` its span.
+
+    ``kind`` is ``url`` or ``doi``; ``valid`` is false for URL-like text that could not be
+    repaired into a URL with a plausible host (reported to an editor, never invented).
+    """
+
+    raw: str
+    value: str
+    start: int
+    end: int
+    kind: str
+    valid: bool
+
+
+def clean_line(line: str) -> str:
+    """Undo ligatures and odd spaces in one line of extracted text; keeps soft hyphens.
+
+    Soft hyphens are kept here because at the end of a line they say "this word goes
+    on": ``find_urls`` uses that and drops them from what it returns.
+    """
+    return line.translate(_LIGATURES).translate(_SPACES)
+
+
+def repair_url(raw: str) -> str:
+    """Return ``raw`` with extraction damage undone: inner whitespace, soft hyphens, ligatures.
+
+    A well-formed URL comes back unchanged, and the repair is idempotent.
+    """
+    text = raw.translate(_LIGATURES).translate(_INVISIBLE)
+    return "".join(text.split())
+
+
+def _token_end(text: str, i: int) -> int:
+    n = len(text)
+    while i < n and not text[i].isspace():
+        i += 1
+    return i
+
+
+def _continues(token: str) -> bool:
+    """True when ``token`` starts the way a spaced-out URL piece does (``.pdf``, ``-former``, ``/wp``)."""
+    if len(token) < 2 or token[0] not in _JOINERS:
+        return False
+    first, second = token[0], token[1]
+    if first == ":":
+        return second.isdigit() or second == "/"
+    if first == ".":
+        return second.isalnum()
+    if first == "-":
+        return second.isalnum() or second in _JOINERS
+    return not second.isspace()
+
+
+def _line_is_single_token(text: str, start: int, end: int) -> bool:
+    line_end = text.find("\n", end)
+    rest = text[end : len(text) if line_end < 0 else line_end]
+    return not rest.strip(_TRAIL + " )]")
+
+
+def _absorbs(current: str, gap: str, token: str, text: str, token_start: int, token_end: int) -> bool:
+    """Decide whether ``token`` (after whitespace ``gap``) continues the URL ending in ``current``."""
+    newlines = gap.count("\n")
+    if newlines > 2 or _START.match(token):
+        return False
+    if newlines and _FOOTNOTE_MARK.fullmatch(token):
+        return False  # "…-2024 -03 -05/\n6 https://…": the next footnote's number
+    if _continues(token):
+        return True  # the space sits before a joiner: always a spaced-out piece
+    if current.endswith(("://", ":/")) and newlines <= 1:
+        return True  # "https:// www.example.org"
+    if newlines != 1 or not current or current[-1] not in _TRAILING_JOINERS:
+        return False
+    # Wrapped after a joiner at a line end ("…/reports/\nannual-2023.pdf"): take the next
+    # line only when it reads as a URL piece, not as the next word of a sentence.
+    return current.endswith(SOFT_HYPHEN) or bool(_URLISH.search(token)) or _line_is_single_token(
+        text, token_start, token_end
+    )
+
+
+def _trim(value: str) -> str:
+    """Cut trailing punctuation that belongs to the sentence, keeping balanced brackets."""
+    while value:
+        last = value[-1]
+        if last in _TRAIL:
+            value = value[:-1]
+        elif last in _PAIRS and value.count(_PAIRS[last]) < value.count(last):
+            value = value[:-1]
+        else:
+            break
+    return value
+
+
+def _cut_at_hard_stop(value: str) -> str:
+    m = _HARD_STOPS.search(value)
+    return value if m is None else value[: m.start()]
+
+
+def _is_plausible(value: str, kind: str) -> bool:
+    if kind == "doi":
+        return bool(re.fullmatch(r"(?i)(?:doi:)?10\.\d{4,9}/\S+", value))
+    m = re.match(r"(?i)^(?:(?:https?|ftp)://)?(?:[^/?#@]*@)?([^/?#:]+)(?::\d+)?(?:[/?#]|$)", value)
+    if not m:
+        return False
+    host = m.group(1)
+    return bool(_HOST.match(host)) or host == "localhost" or bool(re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host))
+
+
+def _extend(text: str, start: int, head_end: int) -> tuple[int, str]:
+    """Grow a URL from its start over continuation tokens; return its end and its pieces."""
+    pieces = [text[start:head_end]]
+    end = _token_end(text, head_end)
+    pieces.append(text[head_end:end])
+    while True:
+        current = "".join(pieces)
+        if _HARD_STOPS.search(current.replace(" ", "").replace("\n", "")) or current.endswith((";", ",")):
+            break  # "…07Spread .pdf; https://acleddata …": the URL ended at the ";"
+        j = end
+        while j < len(text) and text[j].isspace():
+            j += 1
+        if j >= len(text):
+            break
+        token_end = _token_end(text, j)
+        token = text[j:token_end]
+        if not _absorbs(current, text[end:j], token, text, j, token_end):
+            break
+        pieces.append(token)
+        end = token_end
+    return end, "".join(pieces)
+
+
+def find_urls(text: str) -> list[FoundUrl]:
+    """Find every URL and bare DOI in ``text``, repairing spaced and wrapped ones.
+
+    Args:
+        text: one footnote or paragraph, lines separated by ``\\n`` (a blank line inside
+            a footnote is allowed: a URL may continue across it).
+
+    Returns:
+        The URLs and DOIs in order of appearance, with spans into ``text``.
+    """
+    found: list[FoundUrl] = []
+    pos = 0
+    while m := _START.search(text, pos):
+        kind = "doi" if m.group("doi") else "url"
+        end, joined = _extend(text, m.start(), m.end())
+        repaired = _trim(_cut_at_hard_stop(repair_url(joined)))
+        raw_end = _raw_end(text, m.start(), end, repaired)
+        value = re.sub(r"(?i)^doi:", "", repaired) if kind == "doi" else repaired
+        if value and len(value) > len("https://"):
+            found.append(
+                FoundUrl(
+                    raw=text[m.start() : raw_end],
+                    value=value,
+                    start=m.start(),
+                    end=raw_end,
+                    kind=kind,
+                    valid=_is_plausible(value, kind),
+                )
+            )
+        pos = max(end, m.end())
+    return found
+
+
+def _raw_end(text: str, start: int, end: int, value: str) -> int:
+    """Map the end of the repaired value back onto ``text`` (trimmed punctuation excluded)."""
+    wanted = len(value)
+    count = 0
+    i = start
+    while i < end and count < wanted:
+        ch = text[i]
+        if not ch.isspace() and ch not in "\u00ad\u200b\u200c\u200d\u2060\ufeff":
+            count += len(ch.translate(_LIGATURES))
+        i += 1
+    return i

@@ -1,0 +1,55 @@
+"""The shape shared by every resolver module.
+
+Each source of identifiers (UN, ICJ, HUDOC, European Parliament, Belgian Chamber, DOI,
+ECLI, CELEX) is one small module holding a table of frozen rows and three functions:
+
+- ``find_in_text(text, context) -> (matches, context)``: the identifiers written in a
+  run of prose, with their spans; ``context`` carries what an earlier passage of the same
+  document established (the ICJ case last named) and the language of the text;
+- ``from_url(url) -> IdentifierMatch | None``: the identifier a URL stands for;
+- ``url_for(key, language) -> str | None``: the canonical URL of a key.
+
+All three are pure: no I/O, no global state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanContext:
+    """What the text read so far in one document tells the resolvers.
+
+    ``language`` is the ISO 639-1 code of the text being scanned when known (``fr``,
+    ``nl``, ``en``); ``icj_case`` the General List number of the ICJ case the document
+    named last, so that "the order of 17 November 2023" later on can be placed.
+    """
+
+    language: str | None = None
+    icj_case: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdentifierMatch:
+    """An identifier found in text or recognised in a URL.
+
+    ``key`` is exactly as in the corpus gold files (``un:CAT/C/AZE/CO/5``,
+    ``icj:180:order:2023-11-17``, ``doi:10.2514/3.24154``); ``type`` the scheme
+    (``un``, ``icj``, ``echr``, ``ep``, ``be-chamber``, ``doi``, ``ecli``, ``celex``);
+    ``url`` the canonical URL or ``None`` when none can be built offline; ``start`` and
+    ``end`` the span in the scanned text (0, 0 for a URL); ``raw`` the matched text.
+    """
+
+    key: str
+    type: str
+    url: str | None
+    start: int
+    end: int
+    raw: str
+
+
+TextFinder = Callable[[str, ScanContext], tuple[tuple[IdentifierMatch, ...], ScanContext]]
+UrlRecogniser = Callable[[str], "IdentifierMatch | None"]
+UrlBuilder = Callable[[str, "str | None"], "str | None"]
