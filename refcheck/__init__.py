@@ -6,6 +6,8 @@ them, ``archive`` what they cite, ``run`` the whole pipeline as the scheduled jo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
 from refcheck.config import Config, load_config
@@ -26,7 +28,19 @@ from refcheck.models import (
     Status,
     Unresolved,
 )
-from refcheck.pipeline import extract
+
+if TYPE_CHECKING:
+    from refcheck.pipeline import extract
+
+
+def __getattr__(name: str) -> Any:
+    # The stage entry points import their whole stage; loading them lazily keeps
+    # `import refcheck` (and the CLI's --help) fast.
+    if name == "extract":
+        from refcheck.pipeline import extract
+
+        return extract
+    raise AttributeError(f"module 'refcheck' has no attribute {name!r}")
 
 __all__ = [
     "ArchiveError",

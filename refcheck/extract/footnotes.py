@@ -97,6 +97,18 @@ def _block_after(lines: list[str], start: int) -> tuple[int, bool]:
     return length, followed_by_note
 
 
+def _starts_new_block(line: str, marker_width: int) -> bool:
+    """True when an indented line cannot be a footnote's continuation.
+
+    Text extraction starts a new page or column with a one-space indent (corpus 002:
+    `` l’Azerbaïdjan va plus loin`` right after footnote 18); a hanging indent that
+    continues a footnote lines up with the text after the number, so it is at least as
+    wide as the marker (``6 `` is two characters).
+    """
+    indent = len(line) - len(line.lstrip(" "))
+    return 0 < indent < marker_width
+
+
 def split_segments(lines: tuple[str, ...] | list[str]) -> list[Segment]:
     """Split a page's lines into body paragraphs and footnotes.
 
@@ -114,6 +126,7 @@ def split_segments(lines: tuple[str, ...] | list[str]) -> list[Segment]:
     first = 1
     footnote: int | None = None
     previous_blank = True
+    marker_width = 0
 
     def flush() -> None:
         nonlocal current
@@ -148,9 +161,13 @@ def split_segments(lines: tuple[str, ...] | list[str]) -> list[Segment]:
             i += 1
             continue
         opener = footnote_opener(line) if (previous_blank or footnote is not None) else None
+        if opener is None and footnote is not None and _starts_new_block(line, marker_width):
+            flush()
+            footnote = None
         if opener is not None:
             flush()
             footnote, width = opener
+            marker_width = width
             first = number
             current = [" " * width + line[width:]]
         else:

@@ -111,14 +111,14 @@ def _line_is_single_token(text: str, start: int, end: int) -> bool:
 def _absorbs(current: str, gap: str, token: str, text: str, token_start: int, token_end: int) -> bool:
     """Decide whether ``token`` (after whitespace ``gap``) continues the URL ending in ``current``."""
     newlines = gap.count("\n")
+    if current.endswith(("://", ":/")) and newlines <= 1 and not token.lower().startswith(("http", "ftp")):
+        return True  # "https:// www.example.org"
     if newlines > 2 or _START.match(token):
         return False
     if newlines and _FOOTNOTE_MARK.fullmatch(token):
         return False  # "…-2024 -03 -05/\n6 https://…": the next footnote's number
     if _continues(token):
         return True  # the space sits before a joiner: always a spaced-out piece
-    if current.endswith(("://", ":/")) and newlines <= 1:
-        return True  # "https:// www.example.org"
     if newlines != 1 or not current or current[-1] not in _TRAILING_JOINERS:
         return False
     # Wrapped after a joiner at a line end ("…/reports/\nannual-2023.pdf"): take the next

@@ -1,0 +1,68 @@
+"""Footnote splitting: a number opens a footnote only where the layout says so."""
+
+from __future__ import annotations
+
+from refcheck.extract.footnotes import footnote_opener, split_segments
+
+
+def footnotes_of(text: str) -> list[tuple[int | None, str]]:
+    return [(s.footnote, " ".join(s.text.split())) for s in split_segments(text.split("\n"))]
+
+
+def test_footnotes_open_after_a_blank_line_and_stack_without_one() -> None:
+    text = "Body text.1\n\n1 https://a.example.org/x\n2 Second note\nwraps here.\n\nMore body."
+    assert footnotes_of(text) == [
+        (None, "Body text.1"),
+        (1, "https://a.example.org/x"),
+        (2, "Second note wraps here."),
+        (None, "More body."),
+    ]
+
+
+def test_a_date_wrapped_onto_a_line_start_is_not_a_footnote() -> None:
+    # corpus 002, recital M: "… 22 février 2023 et\n17 novembre 2023;"
+    assert footnote_opener("17 novembre 2023;") is None
+    text = "vu les ordonnances des 7 décembre 2021, 22 février 2023 et\n17 novembre 2023;"
+    assert [f for f, _ in footnotes_of(text)] == [None]
+
+
+def test_a_number_in_running_text_is_not_a_footnote() -> None:
+    assert [f for f, _ in footnotes_of("The parties met\n12 times in 2023.")] == [None]
+
+
+def test_numbered_list_items_are_not_footnotes() -> None:
+    assert footnote_opener("1. CondaMne avec la plus grande fermeté") is None
+    assert footnote_opener("4.4.5. de respecter") is None
+    assert footnote_opener("110589/001DOC 56") is None
+
+
+def test_a_footnote_continues_across_a_blank_line_when_unfinished() -> None:
+    # corpus 002 fn 10 (FR): "… concernant le\n\ncinquième rapport …"
+    text = "10 Comité contre la torture, concernant le\n\ncinquième rapport, point 22.\n\n11 Next note."
+    assert footnotes_of(text) == [(10, "Comité contre la torture, concernant le cinquième rapport, point 22."), (11, "Next note.")]
+
+
+def test_a_url_footnote_continues_across_a_blank_line_on_a_joiner() -> None:
+    text = "16 https://www .rferl .org /a /nagorno\n\n-karabakh /33068045 .html\n17 Le Zanguezour oriental."
+    assert [f for f, _ in footnotes_of(text)] == [16, 17]
+    assert "-karabakh" in footnotes_of(text)[0][1]
+
+
+def test_body_text_after_the_footnotes_is_never_swallowed() -> None:
+    text = (
+        "13 https://www .primeminister .am /fr /07\n/Nikol -Pashinyan -Announcement/\n\n"
+        "de gevechten in 2020.8 Dit aantal zou\nvolgens Armeense mensen\nhoger liggen.9 De\nautoriteiten hebben"
+    )
+    assert [f for f, _ in footnotes_of(text)] == [13, None]
+
+
+def test_a_new_column_after_a_footnote_starts_a_new_block() -> None:
+    # corpus 002 fn 18 (NL) runs straight into the next page's first line
+    text = "\n18 Ilham Aliyev attended the unveiling\nin Baku Official web-site\n l’Azerbaïdjan va plus loin"
+    assert footnotes_of(text) == [(18, "Ilham Aliyev attended the unveiling in Baku Official web-site"), (None, "l’Azerbaïdjan va plus loin")]
+
+
+def test_the_marker_is_blanked_so_offsets_keep_their_columns() -> None:
+    (segment,) = split_segments(["6 https://a.example.org"])
+    assert segment.text == "  https://a.example.org"
+    assert segment.line_at(5) == 1
