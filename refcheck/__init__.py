@@ -42,6 +42,7 @@ def __getattr__(name: str) -> Any:
         return extract
     raise AttributeError(f"module 'refcheck' has no attribute {name!r}")
 
+
 __all__ = [
     "ArchiveError",
     "Attempt",

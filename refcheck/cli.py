@@ -60,7 +60,9 @@ def _documents(args: argparse.Namespace, config: Config) -> list[Path]:
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="documents or directories (default: from references.toml)")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="documents or directories (default: from references.toml)"
+    )
     parser.add_argument(
         "--config", metavar="FILE", help="configuration file (default: references.toml in the current directory)"
     )

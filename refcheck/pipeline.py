@@ -19,7 +19,6 @@ from refcheck.errors import DocumentError, UsageError
 from refcheck.extract import RawDocument, read_document
 from refcheck.extract._types import LinkTarget
 from refcheck.extract.footnotes import Segment, split_segments
-from refcheck.extract.text import decode_text
 from refcheck.models import Citation, CitationKind, Document, ExtractionResult, Location
 from refcheck.normalise.language import detect_language
 from refcheck.normalise.merge import merge
@@ -116,7 +115,7 @@ def _citations_in_segment(
     for match in matches:
         offset = flat.origin[match.start] if match.start < len(flat.origin) else 0
         found.append(Citation(raw=match.raw, kind=CitationKind.IDENTIFIER, location=where(offset), key=match.key))
-    found.sort(key=lambda c: (c.location.line or 0))
+    found.sort(key=lambda c: c.location.line or 0)
     if segment.footnote is not None and not found:
         note = join_note(segment.lines)
         kind = classify_note(note)
@@ -171,9 +170,7 @@ def _link_citations(
             for i in same:
                 old = citations[i]
                 ident = identifier_from_url(url)
-                citations[i] = replace(
-                    old, url=url, key=ident.key if ident else None, source="annotation+text"
-                )
+                citations[i] = replace(old, url=url, key=ident.key if ident else None, source="annotation+text")
             continue
         ident = identifier_from_url(url)
         citations.append(
@@ -295,10 +292,3 @@ def extract(paths: str | Path | Sequence[str | Path], config: Config | None = No
     items = [paths] if isinstance(paths, str | Path) else list(paths)
     cfg = config or Config()
     return extract_paths(document_paths([str(p) for p in items], cfg), cfg)
-
-
-def extract_text(text: str, name: str = "<text>") -> list[Citation]:
-    """Find the citations in a string, as if it were a plain text document (for tests and tools)."""
-    from refcheck.extract import read_bytes
-
-    return scan_document(read_bytes(decode_text(text.encode("utf-8")).encode("utf-8"), name))

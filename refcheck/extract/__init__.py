@@ -48,7 +48,11 @@ def _is_html(head: str, name: str) -> bool:
     start = head.lstrip().lower()[:2048]
     if start.startswith(("<!doctype html", "<html", "<?xml")) and "<html" in start:
         return True
-    return name.lower().endswith(_HTML_EXTENSIONS) and "<" in start and ("<body" in start or "<p" in start or "<a " in start)
+    return (
+        name.lower().endswith(_HTML_EXTENSIONS)
+        and "<" in start
+        and ("<body" in start or "<p" in start or "<a " in start)
+    )
 
 
 def sniff_media_type(data: bytes, name: str) -> str:

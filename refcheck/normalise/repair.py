@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass
 
 # Ligatures that PDF fonts map to single code points (cf. resolvers.md, step 1).
-_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
-                            "\ufb05": "st", "\ufb06": "st"})
+_LIGATURES = str.maketrans(
+    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
+)
 # Invisible characters that extraction leaves inside words and URLs.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " "})
@@ -123,8 +124,10 @@ def _absorbs(current: str, gap: str, token: str, text: str, token_start: int, to
         return False
     # Wrapped after a joiner at a line end ("…/reports/\nannual-2023.pdf"): take the next
     # line only when it reads as a URL piece, not as the next word of a sentence.
-    return current.endswith(SOFT_HYPHEN) or bool(_URLISH.search(token)) or _line_is_single_token(
-        text, token_start, token_end
+    return (
+        current.endswith(SOFT_HYPHEN)
+        or bool(_URLISH.search(token))
+        or _line_is_single_token(text, token_start, token_end)
     )
 
 
@@ -132,9 +135,7 @@ def _trim(value: str) -> str:
     """Cut trailing punctuation that belongs to the sentence, keeping balanced brackets."""
     while value:
         last = value[-1]
-        if last in _TRAIL:
-            value = value[:-1]
-        elif last in _PAIRS and value.count(_PAIRS[last]) < value.count(last):
+        if last in _TRAIL or last in _PAIRS and value.count(_PAIRS[last]) < value.count(last):
             value = value[:-1]
         else:
             break

@@ -86,9 +86,7 @@ def render_extraction_table(result: ExtractionResult) -> str:
     """``refcheck extract``: one block per reference, then what needs an editor."""
     out: list[str] = []
     docs = ", ".join(d.path for d in result.documents) or "no documents"
-    out.append(
-        f"{len(result.references)} references, {len(result.unresolved)} unresolved citations in {docs}"
-    )
+    out.append(f"{len(result.references)} references, {len(result.unresolved)} unresolved citations in {docs}")
     out.append("")
     width = max((len(r.type) for r in result.references), default=3)
     for ref in result.references:

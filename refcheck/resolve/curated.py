@@ -39,7 +39,9 @@ def apply_curated(
             loose = [u for u in loose if u not in hits]
             for hit in hits:
                 if entry.ignore:
-                    excluded.append(Reference(key=f"ignored:{hit.text}", type="title", url=None, citations=hit.citations))
+                    excluded.append(
+                        Reference(key=f"ignored:{hit.text}", type="title", url=None, citations=hit.citations)
+                    )
                 elif entry.url is not None:
                     refs.append(
                         Reference(
@@ -69,6 +71,8 @@ def apply_curated(
                 note=entry.note,
             )
             refs.append(
-                Reference(key=canonical_url(entry.url), type="url", url=entry.url, citations=(citation,), urls=(entry.url,))
+                Reference(
+                    key=canonical_url(entry.url), type="url", url=entry.url, citations=(citation,), urls=(entry.url,)
+                )
             )
     return refs, loose, excluded

@@ -39,7 +39,10 @@ def test_numbered_list_items_are_not_footnotes() -> None:
 def test_a_footnote_continues_across_a_blank_line_when_unfinished() -> None:
     # corpus 002 fn 10 (FR): "… concernant le\n\ncinquième rapport …"
     text = "10 Comité contre la torture, concernant le\n\ncinquième rapport, point 22.\n\n11 Next note."
-    assert footnotes_of(text) == [(10, "Comité contre la torture, concernant le cinquième rapport, point 22."), (11, "Next note.")]
+    assert footnotes_of(text) == [
+        (10, "Comité contre la torture, concernant le cinquième rapport, point 22."),
+        (11, "Next note."),
+    ]
 
 
 def test_a_url_footnote_continues_across_a_blank_line_on_a_joiner() -> None:
@@ -59,7 +62,10 @@ def test_body_text_after_the_footnotes_is_never_swallowed() -> None:
 def test_a_new_column_after_a_footnote_starts_a_new_block() -> None:
     # corpus 002 fn 18 (NL) runs straight into the next page's first line
     text = "\n18 Ilham Aliyev attended the unveiling\nin Baku Official web-site\n l’Azerbaïdjan va plus loin"
-    assert footnotes_of(text) == [(18, "Ilham Aliyev attended the unveiling in Baku Official web-site"), (None, "l’Azerbaïdjan va plus loin")]
+    assert footnotes_of(text) == [
+        (18, "Ilham Aliyev attended the unveiling in Baku Official web-site"),
+        (None, "l’Azerbaïdjan va plus loin"),
+    ]
 
 
 def test_the_marker_is_blanked_so_offsets_keep_their_columns() -> None:

@@ -53,7 +53,10 @@ def values(text: str) -> list[str]:
         # fn 9 -> 10: never swallows the next footnote's number
         ("https://hetq .am /en /article /162461\n10 Committee against Torture", ["https://hetq.am/en/article/162461"]),
         # fn 5 -> 6: nor a number on the next line followed by a new URL
-        ("https://a.example.org/x/\n6 https://b.example.org/y", ["https://a.example.org/x/", "https://b.example.org/y"]),
+        (
+            "https://a.example.org/x/\n6 https://b.example.org/y",
+            ["https://a.example.org/x/", "https://b.example.org/y"],
+        ),
         # never joins the next word of the sentence
         ("see https://example.org/page and more", ["https://example.org/page"]),
         ("https://example.org/reports/\nThe next sentence", ["https://example.org/reports/"]),

@@ -17,7 +17,10 @@ from refcheck.normalise.urls import canonical_url
         ("https://bücher.example/ä", "https://xn--bcher-kva.example/%C3%A4"),  # IDN, IRI
         ("https://example.org/a%2Fb?q=%20", "https://example.org/a%2Fb?q=%20"),  # escapes kept
         ("www.example.org/x", "http://www.example.org/x"),  # no scheme
-        ('https://hudoc.echr.coe.int/eng#{"itemid":["001-1"]}', "https://hudoc.echr.coe.int/eng#%7B%22itemid%22:[%22001-1%22]%7D"),
+        (
+            'https://hudoc.echr.coe.int/eng#{"itemid":["001-1"]}',
+            "https://hudoc.echr.coe.int/eng#%7B%22itemid%22:[%22001-1%22]%7D",
+        ),
     ],
 )
 def test_canonical_url(url: str, expected: str) -> None:
