@@ -1,0 +1,92 @@
+"""Extraction end to end on documents built in memory: reconciliation, merging, placeholders."""
+
+from __future__ import annotations
+
+import hashlib
+
+from refcheck.extract import RawDocument, TextPage, read_bytes
+from refcheck.extract._types import LinkTarget
+from refcheck.models import CitationKind, Document, Location
+from refcheck.normalise.merge import merge
+from refcheck.pipeline import scan_document
+from refcheck.resolve import url_for_key
+
+
+def pdf_like(pages: list[list[str]], links: list[LinkTarget]) -> RawDocument:
+    doc = Document(path="doc.pdf", media_type="application/pdf", sha256=hashlib.sha256(b"x").hexdigest())
+    return RawDocument(
+        document=doc,
+        pages=tuple(TextPage(number=n, lines=tuple(lines)) for n, lines in enumerate(pages, start=1)),
+        links=tuple(links),
+    )
+
+
+def annotation(uri: str, page: int, line: int) -> LinkTarget:
+    return LinkTarget(
+        target=uri, text=None, location=Location(document="doc.pdf", page=page, line=line), source="pdf-annotation"
+    )
+
+
+BODY = ["Some body text that cites a source.1", ""]
+
+
+def test_a_printed_url_and_its_annotation_are_one_citation() -> None:
+    raw = pdf_like(
+        [BODY + ["1 https://www .example .org /report -2024 .pdf"]],
+        [annotation("https://www.example.org/report-2024.pdf", 1, 3)],
+    )
+    (citation,) = scan_document(raw)
+    assert citation.url == "https://www.example.org/report-2024.pdf"
+    assert citation.source == "annotation+text"
+    assert (citation.location.page, citation.location.line, citation.location.footnote) == (1, 3, 1)
+
+
+def test_a_truncated_printed_url_gives_way_to_the_annotation() -> None:
+    raw = pdf_like(
+        [BODY + ["1 https://www .example .org /report", "Appendix, 2024."]],
+        [annotation("https://www.example.org/report-appendix-2024.pdf", 1, 3)],
+    )
+    (citation,) = scan_document(raw)
+    assert citation.url == "https://www.example.org/report-appendix-2024.pdf"
+
+
+def test_an_annotation_under_a_title_is_a_citation_on_its_footnote() -> None:
+    raw = pdf_like(
+        [["Page one.", ""], BODY + ["1 Cornell report on heritage, 2024."]],
+        [annotation("https://example.org/cornell.pdf", 2, 3)],
+    )
+    citations = scan_document(raw)
+    linked = [c for c in citations if c.url]
+    assert [(c.url, c.location.page, c.location.footnote, c.source) for c in linked] == [
+        ("https://example.org/cornell.pdf", 2, 1, "pdf-annotation")
+    ]
+
+
+def test_the_same_url_in_two_language_columns_is_one_reference_with_both_locations() -> None:
+    text = (
+        "Le texte français cite une source dans la note et elle est importante pour le lecteur.1\n\n"
+        "1 https://www .example .org /fr\n\n"
+        "De Nederlandse tekst citeert een bron in de voetnoot en die is van belang voor de lezer.1\n\n"
+        "1 https://www .example .org /fr\n"
+    )
+    citations = scan_document(read_bytes(text.encode(), "bilingual.txt"))
+    references, unresolved = merge(citations, url_for_key)
+    (ref,) = references
+    assert not unresolved
+    assert [(c.location.footnote, c.location.language) for c in ref.citations] == [(1, "fr"), (1, "nl")]
+
+
+def test_a_placeholder_link_keeps_its_identifier_and_says_the_link_is_empty() -> None:
+    citations = scan_document(read_bytes(b"The trilateral statement (see [S/2020/1104](#)).\n", "letter.md"))
+    (citation,) = citations
+    assert citation.key == "un:S/2020/1104"
+    assert citation.kind is CitationKind.IDENTIFIER
+    assert citation.note is not None and "empty target" in citation.note
+
+
+def test_an_identifier_cited_without_url_gets_its_canonical_url() -> None:
+    citations = scan_document(read_bytes(b"See DOC 55 1597/001 and CAT/C/AZE/CO/5.\n", "x.txt"))
+    references, _ = merge(citations, url_for_key)
+    urls = {r.key: r.url for r in references}
+    assert urls["be-chamber:55/1597/001"] == "https://www.lachambre.be/FLWB/PDF/55/1597/55K1597001.pdf"
+    assert urls["un:CAT/C/AZE/CO/5"] is not None
