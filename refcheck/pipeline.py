@@ -10,6 +10,7 @@ editor's curated entries applied.
 from __future__ import annotations
 
 import glob
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,6 +32,7 @@ from refcheck.resolve.curated import apply_curated
 
 DOCUMENT_SUFFIXES = (".pdf", ".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".docx")
 PLACEHOLDER_TARGETS = ("", "#")
+_IBID = re.compile(r"(?i)^(?:ibid(?:em)?|idem|id)\.?(?:[,;\s]|$)")
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
 
@@ -210,6 +212,7 @@ def scan_document(raw: RawDocument) -> list[Citation]:
         segments = split_segments(lines)
         segments_by_page[page.number] = segments
         body_language: str | None = None
+        previous_note: list[Citation] = []
         for segment in segments:
             language = detect_language(segment.text)
             if segment.footnote is None:
@@ -218,6 +221,18 @@ def scan_document(raw: RawDocument) -> list[Citation]:
                 language = language or body_language
             context = replace(context, language=language)
             found, context = _citations_in_segment(segment, page.number, raw.document.path, context)
+            if segment.footnote is not None:
+                if not found and _IBID.match(segment.text.strip()):
+                    # "Ibid." cites what the footnote before it cited (Bluebook, OSCOLA).
+                    found = [
+                        replace(
+                            c,
+                            raw=segment.text.strip(),
+                            location=replace(c.location, footnote=segment.footnote, line=segment.first_line),
+                        )
+                        for c in previous_note
+                    ]
+                previous_note = found
             citations.extend(found)
     return _link_citations(raw.links, citations, segments_by_page)
 

@@ -90,3 +90,12 @@ def test_an_identifier_cited_without_url_gets_its_canonical_url() -> None:
     urls = {r.key: r.url for r in references}
     assert urls["be-chamber:55/1597/001"] == "https://www.lachambre.be/FLWB/PDF/55/1597/55K1597001.pdf"
     assert urls["un:CAT/C/AZE/CO/5"] is not None
+
+
+def test_ibid_cites_what_the_previous_footnote_cited() -> None:
+    text = "Body.1 More.2\n\n1 https://example.org/a\n2 Ibid., p. 4.\n"
+    citations = scan_document(read_bytes(text.encode(), "x.txt"))
+    assert [(c.url, c.location.footnote) for c in citations] == [
+        ("https://example.org/a", 1),
+        ("https://example.org/a", 2),
+    ]

@@ -20,6 +20,7 @@ _OPENER = re.compile(
         (?P<plain>\d{1,3})\s+(?=\S)               # 6 https://…  (the PDF footnote form)
       | \[(?P<bracket>\d{1,3})\]\s*(?=\S)         # [6] Smith, Report …
       | (?P<dotted>\d{1,3})[.)]\s+(?=https?://|www\.)   # 6. https://…  (a list of links)
+      | (?P<superscript>[¹²³⁴⁵⁶⁷⁸⁹⁰]{1,3})\s*(?=\S)   # ⁶ https://…  (superscript kept by the extractor)
     )""",
     re.X,
 )
@@ -35,6 +36,7 @@ _NOT_A_FOOTNOTE = re.compile(
         h\d|x\b|fois|keer|times|personnes|personen|people|millions?|miljoen|milliards?|miljard
     )\b""",
 )
+_SUPERSCRIPTS = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
 _TERMINAL = (".", ")", "]", '"', "”", "»", ";", "!", "?")
 _JOIN_START = tuple("./-?=_&#%:")
 _MAX_CONTINUATION_LINES = 3
@@ -69,7 +71,8 @@ def footnote_opener(line: str) -> tuple[int, int] | None:
     m = _OPENER.match(line)
     if not m:
         return None
-    number = int(m.group("plain") or m.group("bracket") or m.group("dotted"))
+    digits = m.group("plain") or m.group("bracket") or m.group("dotted") or m.group("superscript")
+    number = int(digits.translate(_SUPERSCRIPTS))
     if number == 0 or _NOT_A_FOOTNOTE.match(line[m.end() :]):
         return None
     return number, m.end()

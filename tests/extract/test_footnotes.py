@@ -72,3 +72,8 @@ def test_the_marker_is_blanked_so_offsets_keep_their_columns() -> None:
     (segment,) = split_segments(["6 https://a.example.org"])
     assert segment.text == "  https://a.example.org"
     assert segment.line_at(5) == 1
+
+
+def test_superscript_footnote_numbers_open_footnotes() -> None:
+    assert footnote_opener("⁶ https://example.org/x") == (6, 2)
+    assert footnote_opener("¹² Smith, Report") == (12, 3)
