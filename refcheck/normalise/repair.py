@@ -44,6 +44,7 @@ _HARD_STOPS = re.compile(r"""[\s<>"“”«»‘’|\\^`{}]""")
 _TRAIL = ".,;:!?'’”»›"
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
 _FOOTNOTE_MARK = re.compile(r"\d{1,3}")
+_URL_TAIL = re.compile(r"/|=|\.(?:pdf|html?|php|aspx?|jsp|docx?|xlsx?)\b", re.I)
 _URLISH = re.compile(r"[/.=?&_%#]|\d")
 _HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,63}$|^xn--", re.I)
 
@@ -120,8 +121,12 @@ def _absorbs(current: str, gap: str, token: str, text: str, token_start: int, to
         return False  # "…-2024 -03 -05/\n6 https://…": the next footnote's number
     if _continues(token):
         return True  # the space sits before a joiner: always a spaced-out piece
-    if newlines != 1 or not current or current[-1] not in _TRAILING_JOINERS:
+    if newlines != 1 or not current:
         return False
+    if current[-1] not in _TRAILING_JOINERS:
+        # Wrapped mid-word with no joiner ("…/annual-rep\nort-2023.pdf"): only a line that
+        # holds nothing but an unmistakable URL tail (a path, a query, a file extension).
+        return _line_is_single_token(text, token_start, token_end) and bool(_URL_TAIL.search(token))
     # Wrapped after a joiner at a line end ("…/reports/\nannual-2023.pdf"): take the next
     # line only when it reads as a URL piece, not as the next word of a sentence.
     return (

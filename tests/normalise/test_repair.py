@@ -62,6 +62,10 @@ def values(text: str) -> list[str]:
         ("https://example.org/reports/\nThe next sentence", ["https://example.org/reports/"]),
         # a URL wrapped after a slash, plainly (no spaces): the next line is a URL piece
         ("https://example.org/reports/\nannual-2023.pdf is here", ["https://example.org/reports/annual-2023.pdf"]),
+        # wrapped mid-word, the tail alone on its line
+        ("https://example.org/annual-rep\nort-2023.pdf\nNext line.", ["https://example.org/annual-report-2023.pdf"]),
+        # ... but a date alone on the next line is not a tail
+        ("https://example.org/page\n2023.", ["https://example.org/page"]),
         # a lone dash in prose is not a URL piece
         ("See https://example.com/page - a dash", ["https://example.com/page"]),
         # trailing punctuation belongs to the sentence
