@@ -9,6 +9,7 @@ what the user wrote. So every table has a schema; an unknown key or a wrong type
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -30,6 +31,7 @@ DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_RETRIES = 3
 DEFAULT_MAX_AGE_S = 0.0
 DEFAULT_RETRY_AFTER_CAP_S = 120.0
+DEFAULT_RETRY_BACKOFF_S = 0.5
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 10
 DEFAULT_CONFIRM_RUNS = 3
@@ -60,9 +62,11 @@ class CheckPolicy:
     retries: int = DEFAULT_RETRIES
     max_age_s: float = DEFAULT_MAX_AGE_S
     retry_after_cap_s: float = DEFAULT_RETRY_AFTER_CAP_S
+    retry_backoff_s: float = DEFAULT_RETRY_BACKOFF_S
     method: str = "get"
     user_agent: str = DEFAULT_USER_AGENT
     allow_private: bool = False
+    allowed_addresses: tuple[str, ...] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_redirects: int = DEFAULT_MAX_REDIRECTS
     confirm_runs: int = DEFAULT_CONFIRM_RUNS
@@ -216,6 +220,16 @@ def _regexes(value: Any) -> tuple[str, ...]:
     return items
 
 
+def _networks(value: Any) -> tuple[str, ...]:
+    items = _strings(value)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or network such as 10.0.0.0/8") from None
+    return items
+
+
 def _statuses(value: Any) -> tuple[Status, ...]:
     return tuple(Status(v) for v in _subset_of(*(s.value for s in Status))(value))
 
@@ -255,9 +269,11 @@ _SCHEMA: Schema = {
         "retries": _non_negative_int,
         "max_age": parse_duration,
         "retry_after_cap": _non_negative_float,
+        "retry_backoff": _non_negative_float,
         "method": _one_of("get", "head"),
         "user_agent": _string,
         "allow_private": _bool,
+        "allowed_addresses": _networks,
         "max_body_bytes": _positive_int,
         "max_redirects": _non_negative_int,
         "confirm_runs": _positive_int,
@@ -445,9 +461,11 @@ def config_from_mapping(
                 ("retries", "retries"),
                 ("max_age", "max_age_s"),
                 ("retry_after_cap", "retry_after_cap_s"),
+                ("retry_backoff", "retry_backoff_s"),
                 ("method", "method"),
                 ("user_agent", "user_agent"),
                 ("allow_private", "allow_private"),
+                ("allowed_addresses", "allowed_addresses"),
                 ("max_body_bytes", "max_body_bytes"),
                 ("max_redirects", "max_redirects"),
                 ("confirm_runs", "confirm_runs"),

@@ -1,0 +1,134 @@
+"""Concurrency limits: one for the whole run, one per host, and a pause for waiters.
+
+Being polite to a host (a few requests at a time, a delay between them, slowing down
+when it answers 429) and being fast overall pull in opposite directions; separate gates
+let a run keep every slot busy on other hosts while one host is throttled. Slots are
+held only while a request is on the wire: a reference that waits (a Retry-After, a
+backoff) holds none, so waiting never starves the rest of the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from refcheck.config import CheckPolicy
+
+Sleep = Callable[[float], Awaitable[None]]
+Monotonic = Callable[[], float]
+
+
+class HostGate:
+    """At most ``limit`` requests at once to one host, starts spaced by ``delay_s``."""
+
+    def __init__(self, limit: int, delay_s: float, *, monotonic: Monotonic, sleep: Sleep) -> None:
+        self.limit = max(1, limit)
+        self.delay_s = delay_s
+        self.active = 0
+        self.slowdowns = 0
+        self._next_start = 0.0
+        self._cond = asyncio.Condition()
+        self._monotonic = monotonic
+        self._sleep = sleep
+
+    async def acquire(self) -> None:
+        """Wait for a free slot and for the host's delay since the previous start."""
+        async with self._cond:
+            await self._cond.wait_for(lambda: self.active < self.limit)
+            self.active += 1
+        if self.delay_s > 0:
+            now = self._monotonic()
+            start = max(now, self._next_start)
+            self._next_start = start + self.delay_s
+            if start > now:
+                await self._sleep(start - now)
+
+    async def release(self) -> None:
+        """Give the slot back and wake one waiter."""
+        async with self._cond:
+            self.active -= 1
+            self._cond.notify()
+
+    def slow_down(self) -> None:
+        """Take a quarter of the concurrency away (never below 1): the host answered 429.
+
+        Multiplicative decrease, as in TCP congestion control: a host that keeps asking
+        converges on one request at a time quickly, one that asked once loses little.
+        """
+        self.slowdowns += 1
+        self.limit = max(1, math.floor(self.limit * 3 / 4))
+
+
+class Limiter:
+    """The run's global slots and its per-host gates (created on first use, per host)."""
+
+    def __init__(self, policy: CheckPolicy, *, monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep):
+        self._policy = policy
+        self._global = asyncio.Semaphore(policy.concurrency)
+        self._hosts: dict[str, HostGate] = {}
+        self._monotonic = monotonic
+        self._sleep = sleep
+
+    def gate(self, host: str) -> HostGate:
+        """Return the gate of ``host`` (lower case, without port)."""
+        gate = self._hosts.get(host)
+        if gate is None:
+            override = self._policy.host(host)
+            gate = HostGate(
+                override.concurrency or self._policy.host_concurrency,
+                self._policy.host_delay_s if override.delay_s is None else override.delay_s,
+                monotonic=self._monotonic,
+                sleep=self._sleep,
+            )
+            self._hosts[host] = gate
+        return gate
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[HostGate]:
+        """Hold a host slot, then a global one, for one request.
+
+        The host slot comes first so that requests queued behind a busy host never
+        sit on global slots other hosts could use.
+        """
+        gate = self.gate(host)
+        await gate.acquire()
+        try:
+            async with self._global:
+                yield gate
+        finally:
+            await gate.release()
+
+
+class Admission:
+    """Bound the references being worked on, not counting those asleep.
+
+    Tasks are created as slots free up rather than all at once, so memory does not grow
+    with the number of references; a reference waiting out a Retry-After ``pause``s,
+    which lets the next one in (the waiting one is, in effect, re-queued).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.running = 0
+        self._cond = asyncio.Condition()
+
+    async def enter(self) -> None:
+        async with self._cond:
+            await self._cond.wait_for(lambda: self.running < self.limit)
+            self.running += 1
+
+    async def leave(self) -> None:
+        async with self._cond:
+            self.running -= 1
+            self._cond.notify()
+
+    async def pause(self) -> None:
+        await self.leave()
+
+    def resume(self) -> None:
+        # No waiting on the way back in: a reference that has waited its turn already
+        # must not queue behind new ones (the limit may be exceeded briefly).
+        self.running += 1
