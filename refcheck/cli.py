@@ -105,7 +105,70 @@ def _write(text: str, output: str | None) -> None:
             sys.stdout.write("\n")
 
 
-COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], Runner], ...] = (_add_extract,)
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--urls", metavar="FILE", help="also check the URLs in FILE, one a line")
+    parser.add_argument("--report-dir", metavar="DIR", help="where the reports go (default: [report] dir, 'reports')")
+
+
+def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner:
+    p = sub.add_parser(
+        "run",
+        help="extract, check, archive and report: the one command a scheduled job runs",
+        description="Extract the sources documents cite, check them, archive them as configured, record "
+        "the run in the store, write the reports (.html, .md, .json, .csv, .sarif) and exit by the fail policy. "
+        "In GitHub Actions, the Markdown report goes to the job summary and dead sources become annotations.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common(p)
+    _add_report_options(p)
+    p.add_argument("--allow-private", action="store_true", help="check private and local addresses too")
+    p.set_defaults(command="run")
+    return _run_run
+
+
+def _run_run(args: argparse.Namespace) -> ExitCode:
+    from refcheck.runner import run
+
+    outcome = run(
+        args.paths,
+        config=_config(args),
+        urls_file=args.urls,
+        report_dir=args.report_dir,
+        allow_private=args.allow_private,
+    )
+    print(f"refcheck: {outcome.describe()}", file=sys.stderr)
+    return ExitCode(outcome.verdict.exit_code)
+
+
+def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner:
+    p = sub.add_parser(
+        "report",
+        help="render the reports of the last run again, from the store",
+        description="Write the reports of the last recorded run again; nothing is fetched. The documents "
+        "are read again to say where each source is cited.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common(p)
+    _add_report_options(p)
+    p.set_defaults(command="report")
+    return _run_report
+
+
+def _run_report(args: argparse.Namespace) -> ExitCode:
+    from refcheck.runner import rerender
+
+    outcome = rerender(args.paths, config=_config(args), urls_file=args.urls, report_dir=args.report_dir)
+    print(f"refcheck: {outcome.describe()}", file=sys.stderr)
+    return ExitCode(outcome.verdict.exit_code)
+
+
+COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], Runner], ...] = (
+    _add_extract,
+    _add_run,
+    _add_report,
+)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:

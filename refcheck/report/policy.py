@@ -40,10 +40,10 @@ class Verdict:
 
 def is_offline(report: Report) -> bool:
     """True when the run could not reach the network, so nothing was judged."""
-    if report.run.offline:
-        return True
-    statuses = [r.status for r in report.results.values()]
-    return bool(statuses) and all(s is Status.OFFLINE for s in statuses)
+    # The checker marks every reference it could not judge ``offline`` once its canary
+    # says the network is gone; the ones it decided before (unsafe, excluded) keep
+    # their status, so one offline result is enough to call the run offline.
+    return report.run.offline or any(r.status is Status.OFFLINE for r in report.results.values())
 
 
 def judge(report: Report, policy: ReportPolicy) -> Verdict:

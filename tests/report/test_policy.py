@@ -62,8 +62,8 @@ def test_an_offline_run_exits_3_and_judges_nothing(fail_on: str) -> None:
     assert verdict.exit_code == EXIT_OFFLINE and verdict.failing == ()
 
 
-def test_a_run_whose_every_result_is_offline_is_an_offline_run() -> None:
-    verdict = judge(report_of({A.key: Status.OFFLINE, B.key: Status.OFFLINE}), ReportPolicy())
+def test_a_run_with_offline_results_is_an_offline_run_even_if_some_were_decided_before() -> None:
+    verdict = judge(report_of({A.key: Status.UNSAFE, B.key: Status.OFFLINE}), ReportPolicy())
     assert verdict.exit_code == EXIT_OFFLINE
 
 
