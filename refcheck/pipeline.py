@@ -222,7 +222,7 @@ def scan_document(raw: RawDocument) -> list[Citation]:
             context = replace(context, language=language)
             found, context = _citations_in_segment(segment, page.number, raw.document.path, context)
             if segment.footnote is not None:
-                if not found and _IBID.match(segment.text.strip()):
+                if not any(c.url or c.key for c in found) and _IBID.match(segment.text.strip()):
                     # "Ibid." cites what the footnote before it cited (Bluebook, OSCOLA).
                     found = [
                         replace(
