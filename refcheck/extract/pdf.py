@@ -42,7 +42,7 @@ def read_pdf(data: bytes, document: Document) -> RawDocument:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError(document.path, "encrypted PDF: it needs a password")
-        root = reader.trailer["/Root"]
+        root: Any = reader.trailer["/Root"].get_object()
         uri_dict = root.get("/URI")
         base_obj: Any = uri_dict.get_object() if uri_dict is not None else {}
         base = str(base_obj.get("/Base", ""))
