@@ -6,8 +6,6 @@ them, ``archive`` what they cite, ``run`` the whole pipeline as the scheduled jo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
 from refcheck.config import Config, load_config
@@ -29,19 +27,9 @@ from refcheck.models import (
     Unresolved,
 )
 
-if TYPE_CHECKING:
-    from refcheck.pipeline import extract
-
-
-def __getattr__(name: str) -> Any:
-    # The stage entry points import their whole stage; loading them lazily keeps
-    # `import refcheck` (and the CLI's --help) fast.
-    if name == "extract":
-        from refcheck.pipeline import extract
-
-        return extract
-    raise AttributeError(f"module 'refcheck' has no attribute {name!r}")
-
+# Imported eagerly: a lazy attribute would be shadowed by the ``refcheck.extract``
+# subpackage as soon as anything imports it.
+from refcheck.pipeline import extract  # noqa: E402
 
 __all__ = [
     "ArchiveError",
