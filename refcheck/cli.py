@@ -164,10 +164,65 @@ def _run_report(args: argparse.Namespace) -> ExitCode:
     return ExitCode(outcome.verdict.exit_code)
 
 
+def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner:
+    p = sub.add_parser(
+        "check",
+        help="check that every cited source is still there, with evidence",
+        description="Fetch every source the documents (or a URL list) cite and give a verdict with evidence: "
+        "alive, redirected, broken, server-error, blocked, soft-404, timeout, tls-error, unsafe, excluded, "
+        "offline. Runs are recorded in the state directory: a re-run reuses recent successes (--max-age) and "
+        "an interrupted run is resumed.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common(p)
+    p.add_argument("--urls", metavar="FILE", help="check the URLs in FILE, one a line (with or without PATHs)")
+    p.add_argument("--allow-private", action="store_true", help="check private and local addresses too")
+    p.add_argument("--concurrency", type=int, metavar="N", help="requests at once, in all (default 64)")
+    p.add_argument("--host-concurrency", type=int, metavar="N", help="requests at once to one host (default 4)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="timeout of one request (default 20)")
+    p.add_argument("--retries", type=int, metavar="N", help="retries after a timeout, reset, 408, 429 or 5xx")
+    p.add_argument("--max-age", metavar="DURATION", help="reuse successes younger than this (3600, 30m, 12h, 7d)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(command="check")
+    return _run_check
+
+
+def _run_check(args: argparse.Namespace) -> ExitCode:
+    from refcheck.check.command import (
+        check_command,
+        gather_references,
+        outcome_of,
+        policy_from_options,
+        progress_reporter,
+        render_check_json,
+        render_check_table,
+    )
+
+    config = _config(args)
+    policy = policy_from_options(
+        config.check,
+        allow_private=args.allow_private,
+        concurrency=args.concurrency,
+        host_concurrency=args.host_concurrency,
+        timeout_s=args.timeout,
+        retries=args.retries,
+        max_age=args.max_age,
+    )
+    references = gather_references(args.paths, args.urls, config)
+    with progress_reporter(len(references)) as progress:
+        run = check_command(references, config, policy, progress=progress)
+    text = render_check_json(run, references) if args.format == "json" else render_check_table(run)
+    _write(text, args.output)
+    return {"ok": ExitCode.OK, "broken": ExitCode.BROKEN, "offline": ExitCode.OFFLINE}[outcome_of(run)]
+
+
 COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], Runner], ...] = (
     _add_extract,
     _add_run,
     _add_report,
+    _add_check,
 )
 
 

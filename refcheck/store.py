@@ -24,6 +24,7 @@ import os
 import secrets
 import socket
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -34,7 +35,7 @@ from typing import Any
 from refcheck.config import DEFAULT_CONFIRM_DAYS, DEFAULT_CONFIRM_RUNS
 from refcheck.models import DEAD_STATUSES, Attempt, CheckResult, History, Run, Status
 
-STORE_FILE = "refcheck.sqlite3"
+STORE_FILE = "refcheck.sqlite"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 #: Statuses that prove a source is there (and may be reused from the cache).
@@ -147,10 +148,10 @@ def result_from_json(text: str) -> CheckResult:
 
 
 class Store:
-    """Run history in SQLite (``<state_dir>/refcheck.sqlite3`` by convention).
+    """Run history in SQLite (``<state_dir>/refcheck.sqlite`` by convention, as ``refcheck.runner`` uses).
 
     Args:
-        path: the database file, or a directory to hold ``refcheck.sqlite3``.
+        path: the database file, or a directory to hold ``refcheck.sqlite``.
         confirm_runs: failing runs needed before ``History.confirmed_dead``.
         confirm_days: days those failing runs must span.
     """
@@ -204,9 +205,9 @@ class Store:
             raise
         self._db.execute("COMMIT")
 
-    def start_run(self, config_sha256: str, *, now: datetime | None = None) -> Run:
-        """Open a new run and return it (``finished_at`` None until ``finish_run``)."""
-        started = now or datetime.now(UTC)
+    def start_run(self, config_sha256: str, *, started_at: datetime | None = None) -> Run:
+        """Open a new run and return it (``finished_at`` None until ``finish_run``); record with ``run.id``."""
+        started = started_at or datetime.now(UTC)
         run_id = f"{started.astimezone(UTC):%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
         with self._write() as db:
             db.execute(
@@ -276,14 +277,30 @@ class Store:
     def finish_run(
         self,
         run_id: str,
-        counts: Mapping[Status, int] | Iterable[tuple[Status, int]],
-        offline: bool,
+        counts: Mapping[Status, int] | Iterable[tuple[Status, int]] | None = None,
+        offline: bool | None = None,
         *,
-        now: datetime | None = None,
+        finished_at: datetime | None = None,
     ) -> Run:
-        """Close a run with its counts; an offline run is kept but never judged against."""
+        """Close a run with its counts; an offline run is kept but never judged against.
+
+        Args:
+            run_id: the run's id.
+            counts: results per status (default: counted from the recorded results).
+            offline: whether nothing could be reached (default: some result is offline
+                and no result got an HTTP answer).
+            finished_at: when (default: now).
+        """
+        if counts is None or offline is None:
+            rows = self._db.execute("SELECT status, data FROM results WHERE run_id = ?", (run_id,)).fetchall()
+            if counts is None:
+                counts = Counter(Status(status) for status, _ in rows)
+            if offline is None:
+                statuses = [Status(status) for status, _ in rows]
+                answered = any(json.loads(data).get("http_status") is not None for _, data in rows)
+                offline = Status.OFFLINE in statuses and not answered
         pairs = dict(counts.items() if isinstance(counts, Mapping) else counts)
-        finished = now or datetime.now(UTC)
+        finished = finished_at or datetime.now(UTC)
         with self._write() as db:
             db.execute(
                 "UPDATE runs SET finished_at = ?, counts = ?, offline = ? WHERE id = ?",

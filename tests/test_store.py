@@ -30,16 +30,16 @@ def result(key: str, status: Status, when: datetime, sha: str | None = None) -> 
 
 
 def one_run(store: Store, when: datetime, statuses: dict[str, Status], *, offline: bool = False) -> str:
-    run = store.start_run("cfg", now=when)
+    run = store.start_run("cfg", started_at=when)
     for key, status in statuses.items():
         store.record(run.id, result(key, status, when))
-    store.finish_run(run.id, {}, offline, now=when)
+    store.finish_run(run.id, {}, offline, finished_at=when)
     return run.id
 
 
 def test_a_run_and_its_results_read_back_as_recorded(tmp_path: Path) -> None:
     store = Store(tmp_path / "state")
-    run = store.start_run("abc", now=T0)
+    run = store.start_run("abc", started_at=T0)
     full = CheckResult(
         key="https://ex.org/a",
         url="https://ex.org/a",
@@ -55,12 +55,12 @@ def test_a_run_and_its_results_read_back_as_recorded(tmp_path: Path) -> None:
         sha256="00",
     )
     store.record(run.id, full)
-    finished = store.finish_run(run.id, {Status.REDIRECTED: 1}, False, now=T0 + timedelta(minutes=1))
+    finished = store.finish_run(run.id, {Status.REDIRECTED: 1}, False, finished_at=T0 + timedelta(minutes=1))
     assert store.results_of_run(run.id) == [full]
     assert finished.counts == ((Status.REDIRECTED, 1),)
     assert finished.finished_at == T0 + timedelta(minutes=1)
     assert store.last_runs(5) == [finished]
-    assert (tmp_path / "state" / "refcheck.sqlite3").is_file()
+    assert (tmp_path / "state" / "refcheck.sqlite").is_file()
 
 
 def test_history_tracks_first_seen_last_alive_and_the_failure_streak(tmp_path: Path) -> None:
@@ -131,7 +131,7 @@ def test_the_cache_reuses_only_fresh_successes(tmp_path: Path) -> None:
 
 def test_recording_a_key_twice_in_a_run_counts_one_failing_run(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite3")
-    run = store.start_run("cfg", now=T0)
+    run = store.start_run("cfg", started_at=T0)
     store.record(run.id, result("k", Status.BROKEN, T0))
     store.record(run.id, result("k", Status.BROKEN, T0))
     assert store.history("k").consecutive_failures == 1  # type: ignore[union-attr]
@@ -145,11 +145,11 @@ def test_two_concurrent_writers_do_not_corrupt_the_store(tmp_path: Path) -> None
     def writer(name: str) -> None:
         try:
             with Store(path) as store:
-                run = store.start_run(name, now=T0)
+                run = store.start_run(name, started_at=T0)
                 for i in range(150):
                     store.record(run.id, result(f"{name}-{i % 50}", Status.BROKEN if i % 3 else Status.ALIVE, T0))
                     store.record(run.id, result(f"shared-{i % 10}", Status.ALIVE, T0))
-                store.finish_run(run.id, {}, False, now=T0)
+                store.finish_run(run.id, {}, False, finished_at=T0)
         except BaseException as exc:  # the assertion below reports it
             errors.append(exc)
 
@@ -187,7 +187,7 @@ def test_an_interrupted_run_leaves_a_valid_store_and_the_next_run_resumes(
     with pytest.raises(Interrupted):
         run_and_record(refs, p, store, client_factory=client_factory(), sleep=fast_sleep, on_result=stop_after_three)
     store.close()
-    with sqlite3.connect(tmp_path / "state" / "refcheck.sqlite3") as raw:
+    with sqlite3.connect(tmp_path / "state" / "refcheck.sqlite") as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     store = Store(tmp_path / "state")

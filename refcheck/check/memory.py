@@ -81,7 +81,7 @@ async def check_and_record(
     run = store.unfinished_run(config_sha256) if resume else None
     resumed = run is not None
     if run is None:
-        run = store.start_run(config_sha256, now=now_of())
+        run = store.start_run(config_sha256, started_at=now_of())
     done = {r.key: CheckOutcome(result=r) for r in store.results_of_run(run.id)} if resumed else {}
     outcomes: dict[str, CheckOutcome] = dict(done)
     to_check: list[Reference] = []
@@ -110,7 +110,7 @@ async def check_and_record(
     ordered = tuple(outcomes[r.key] for r in references if r.key in outcomes)
     results = [o.result for o in ordered]
     offline = is_offline_run(results)
-    finished = store.finish_run(run.id, count_statuses(results), offline, now=now_of())
+    finished = store.finish_run(run.id, count_statuses(results), offline, finished_at=now_of())
     return CheckRun(run=finished, outcomes=ordered, offline=offline, resumed=resumed, reused=reused)
 
 
