@@ -42,10 +42,14 @@ class _Flat:
     for each character its offset in the segment text, so spans map back to lines."""
 
     text: str
-    origin: tuple[int, ...]
+    origin: Sequence[int]
 
 
 def _flatten(text: str) -> _Flat:
+    # NOTE hot path: most segments have no hyphenated line end and no invisible
+    # character, and then the flat text maps onto the segment one to one.
+    if "-\n" not in text and not any(ch in text for ch in _INVISIBLE):
+        return _Flat(text=text.replace("\n", " "), origin=range(len(text)))
     out: list[str] = []
     origin: list[int] = []
     i = 0
