@@ -17,16 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from refcheck.check import CheckOutcome
+from refcheck.check.fetch import ClientFactory, Sleep
 from refcheck.config import Config
 from refcheck.errors import UsageError
 from refcheck.models import CheckResult, Reference, Run, Snapshot, Status, Unresolved
 from refcheck.report import Report, Verdict, build_report, judge, render_markdown, write_reports
 from refcheck.report.github import publish_to_github
+from refcheck.store import STORE_FILE, Store
 
 Clock = Callable[[], datetime]
-
-#: The store's database inside the state directory.
-STORE_FILE = "refcheck.sqlite"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,7 +82,6 @@ def gather_sources(paths: Sequence[str], config: Config, urls_file: str | None) 
         UsageError: nothing to check: no PATH, no configured documents, no URL list.
     """
     from refcheck.check import references_from_url_list
-    from refcheck.pipeline import document_paths, extract_paths
 
     listed = references_from_url_list(urls_file) if urls_file else []
     if not paths and not config.documents:
@@ -90,6 +89,8 @@ def gather_sources(paths: Sequence[str], config: Config, urls_file: str | None) 
             return Sources(references=tuple(listed), unresolved=(), excluded=())
         where = config.path or "references.toml"
         raise UsageError(f"nothing to check: name PATHs or --urls FILE, or list documents in {where}")
+    from refcheck.pipeline import document_paths, extract_paths
+
     extraction = extract_paths(document_paths(paths, config), config)
     return Sources(
         references=merge_references(extraction.references, listed),
@@ -132,6 +133,15 @@ def store_path(config: Config) -> Path:
     return config.resolve_path(config.state_dir) / STORE_FILE
 
 
+def previous_run(store: Store, current: Run) -> Run | None:
+    """The latest finished, judged run before ``current``: the one changes are counted from."""
+    for candidate in store.last_runs(10):
+        finished = candidate.finished_at is not None and not candidate.offline
+        if finished and candidate.id != current.id and candidate.started_at <= current.started_at:
+            return candidate
+    return None
+
+
 def run(
     paths: Sequence[str] = (),
     *,
@@ -141,9 +151,16 @@ def run(
     allow_private: bool = False,
     env: Mapping[str, str] | None = None,
     out: TextIO | None = None,
+    progress: Callable[[CheckResult], None] | None = None,
     clock: Clock | None = None,
+    client_factory: ClientFactory | None = None,
+    sleep: Sleep | None = None,
 ) -> RunOutcome:
     """Extract, check, archive (when configured), record, report and judge one run.
+
+    Results are recorded in the store as they come (an interrupted run resumes), fresh
+    successes are reused as ``[check] max_age`` allows, and the report compares this
+    run with the previous judged one.
 
     Args:
         paths: documents or directories; empty means the configured ``documents``.
@@ -153,7 +170,10 @@ def run(
         allow_private: check private and local addresses too (tests, intranets).
         env: the environment, for GitHub Actions (default ``os.environ``).
         out: where GitHub workflow commands go (default standard output).
+        progress: called with each result as it is decided.
         clock: the current UTC time (tests pass a fixed one).
+        client_factory: builds the HTTP client (tests pass one of their own).
+        sleep: awaited for retry and politeness waits (tests pass a fast one).
 
     Returns:
         The report, the verdict (exit code 0, 1 or 3) and the report files written.
@@ -161,40 +181,51 @@ def run(
     Raises:
         RefcheckError: bad configuration, unreadable documents, nothing to check.
     """
-    from refcheck.check import run_checks
-    from refcheck.store import Store
+    from refcheck.check.memory import run_and_record
 
     now = clock or _utc_now
     sources = gather_sources(paths, config, urls_file)
     policy = replace(config.check, allow_private=True) if allow_private else config.check
-    store = Store(store_path(config))
-    previous = store.last_runs(1)
-    run_id = store.start_run(config_sha256=config.sha256, started_at=now())
-    outcomes = run_checks(list(sources.references), policy, capture=_archiving(config))
-    results = [o.result for o in outcomes] + excluded_results(sources.excluded, now())
-    for result in results:
-        store.record(run_id, result)
-    snapshots = _archive(outcomes, config, run_id)
-    finished = store.finish_run(run_id, finished_at=now())
-    report = build_report(
-        run=finished,
-        generated_at=now(),
-        references=(*sources.references, *sources.excluded),
-        results=results,
-        unresolved=sources.unresolved,
-        histories=store.histories(),
-        snapshots=snapshots,
-        previous=store.results_of_run(previous[0].id) if previous else None,
-        curated=config.references,
+    store = Store(
+        config.resolve_path(config.state_dir), confirm_runs=policy.confirm_runs, confirm_days=policy.confirm_days
     )
+    try:
+        checked = run_and_record(
+            list(sources.references),
+            policy,
+            store,
+            config_sha256=config.sha256,
+            capture=_archiving(config),
+            on_result=progress,
+            client_factory=client_factory,
+            clock=clock,
+            sleep=sleep,
+        )
+        snapshots = _archive(checked.outcomes, config, checked.run)
+        before = previous_run(store, checked.run)
+        report = build_report(
+            run=replace(checked.run, offline=checked.offline),
+            generated_at=now(),
+            references=(*sources.references, *sources.excluded),
+            results=[*checked.results, *excluded_results(sources.excluded, now())],
+            unresolved=sources.unresolved,
+            histories=store.histories().values(),
+            snapshots=snapshots,
+            previous=store.results_of_run(before.id) if before else None,
+            curated=config.references,
+        )
+    finally:
+        store.close()
     return publish(report, config, report_dir=report_dir, env=os.environ if env is None else env, out=out or sys.stdout)
 
 
 def _archiving(config: Config) -> bool:
+    # The archive stage has no entry point for a run yet (refcheck/archive/__init__.py);
+    # until it has, a run checks and reports without capturing.
     return False
 
 
-def _archive(outcomes: object, config: Config, run_id: str) -> list[Snapshot]:
+def _archive(outcomes: Sequence[CheckOutcome], config: Config, run: Run) -> list[Snapshot]:
     return []
 
 
@@ -217,37 +248,39 @@ def rerender(
     Raises:
         UsageError: the store holds no run yet.
     """
-    from refcheck.store import Store
-
     now = clock or _utc_now
     path = store_path(config)
     if not path.is_file():
         raise UsageError(f"no run recorded in {path}: run 'refcheck run' first")
-    store = Store(path)
-    runs = store.last_runs(2)
-    if not runs:
-        raise UsageError(f"no run recorded in {path}: run 'refcheck run' first")
-    last: Run = runs[0]
-    results = list(store.results_of_run(last.id))
+    with Store(path) as store:
+        runs = [r for r in store.last_runs(10) if r.finished_at is not None]
+        if not runs:
+            raise UsageError(f"no finished run recorded in {path}: run 'refcheck run' first")
+        last = runs[0]
+        results = store.results_of_run(last.id)
+        before = previous_run(store, last)
+        previous = store.results_of_run(before.id) if before else None
+        histories = list(store.histories().values())
     try:
         sources = gather_sources(paths, config, urls_file)
     except UsageError:
         sources = Sources(references=(), unresolved=(), excluded=())
     known = {r.key for r in (*sources.references, *sources.excluded)}
+    checked = {r.key for r in results}
+    # A stored result whose reference is no longer cited is shown all the same.
     orphans = [
         Reference(key=r.key, type="url", url=r.url or None, citations=(), urls=(r.url,) if r.url else ())
         for r in results
         if r.key not in known
     ]
-    checked = {r.key for r in results}
     report = build_report(
         run=last,
         generated_at=now(),
-        references=[r for r in (*sources.references, *sources.excluded) if r.key in checked] + orphans,
-        results=results,
+        references=[*(r for r in sources.references if r.key in checked), *sources.excluded, *orphans],
+        results=[*results, *excluded_results(sources.excluded, last.finished_at or now())],
         unresolved=sources.unresolved,
-        histories=store.histories(),
-        previous=store.results_of_run(runs[1].id) if len(runs) > 1 else None,
+        histories=histories,
+        previous=previous,
         curated=config.references,
     )
     return publish(report, config, report_dir=report_dir, env=os.environ if env is None else env, out=out or sys.stdout)
