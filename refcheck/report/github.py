@@ -75,9 +75,9 @@ def _annotation(entry: Entry, citation: Citation, workspace: str | None) -> str:
     )
 
 
-def annotations(report: Report, workspace: str | None = None) -> list[str]:
+def annotation_commands(report: Report, workspace: str | None = None) -> list[str]:
     """Workflow commands for every citation of a dead (error) or blocked (warning) source."""
-    out = []
+    out: list[str] = []
     for entry in report.entries():
         if entry.is_dead or (entry.status is Status.BLOCKED and not entry.accepted):
             out.extend(_annotation(entry, c, workspace) for c in entry.reference.citations)
@@ -112,6 +112,6 @@ def publish_to_github(report: Report, markdown: str, env: Mapping[str, str], out
         # Appending, not replacing: earlier steps of the job may have written to it.
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(fit_step_summary(markdown))
-    for line in annotations(report, env.get("GITHUB_WORKSPACE") or os.getcwd()):
+    for line in annotation_commands(report, env.get("GITHUB_WORKSPACE") or os.getcwd()):
         out.write(line + "\n")
     return True

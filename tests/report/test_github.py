@@ -11,7 +11,7 @@ from report_samples import make_sample_report
 from refcheck.report import render_markdown
 from refcheck.report.github import (
     TRUNCATED_NOTE,
-    annotations,
+    annotation_commands,
     escape_data,
     escape_property,
     fit_step_summary,
@@ -42,7 +42,7 @@ def test_a_workflow_command_leaves_out_missing_properties() -> None:
 
 
 def test_dead_sources_are_errors_and_blocked_ones_warnings_on_every_citing_line() -> None:
-    lines = annotations(make_sample_report())
+    lines = annotation_commands(make_sample_report())
     errors = [line for line in lines if line.startswith("::error ")]
     warnings = [line for line in lines if line.startswith("::warning ")]
     # 5 dead references (the accepted server error is left out), one cited twice: 6 errors.
@@ -72,7 +72,7 @@ def test_in_github_actions_the_summary_is_appended_and_annotations_printed(tmp_p
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": str(tmp_path)}
     assert publish_to_github(report, render_markdown(report), env, out)
     assert summary.read_text(encoding="utf-8") == "## an earlier step\n" + render_markdown(report)
-    assert out.getvalue().splitlines() == annotations(report)
+    assert out.getvalue().splitlines() == annotation_commands(report)
 
 
 def test_an_absolute_document_path_under_the_workspace_is_made_relative(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_an_absolute_document_path_under_the_workspace_is_made_relative(tmp_path
         )
         for r in report.references
     )
-    lines = annotations(replace(report, references=moved), "/ws")
+    lines = annotation_commands(replace(report, references=moved), "/ws")
     assert any("file=docs/briefing.md,line=12," in line for line in lines)
 
 
