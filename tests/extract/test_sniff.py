@@ -14,7 +14,11 @@ from refcheck.extract import sniff_media_type
         (b"%PDF-1.7\n...", "renamed.txt", "application/pdf"),  # a PDF saved as .txt
         (b"<!DOCTYPE html><html><body><a href='x'>x</a></body></html>", "saved.pdf", "text/html"),
         (b"# Title\n\nSee [the report](https://example.org/r).\n", "notes.txt", "text/markdown"),  # corpus 004
-        (b"Just words, and https://example.org/ in plain text.\n", "notes.md", "text/markdown"),  # extension breaks ties
+        (
+            b"Just words, and https://example.org/ in plain text.\n",
+            "notes.md",
+            "text/markdown",
+        ),  # extension breaks ties
         (b"Just words, and https://example.org/ in plain text.\n", "notes.txt", "text/plain"),
         (b"\xef\xbb\xbfUTF-8 with a BOM\n", "bom.txt", "text/plain"),
     ],
