@@ -1,0 +1,218 @@
+"""The archive stage: keep what documents cite as it was when checked, replayable anywhere.
+
+Formats are the field's standards written with the field's libraries (warcio, cdxj-indexer,
+py-wacz), laid out as a pywb collection, so that the archive opens in pywb and
+ReplayWeb.page without refcheck:
+
+    session.py   one run: captures -> WARC records, digest index, manifest, CDXJ, WACZ
+    warc.py      WARC/1.1 records (warcio), payload digests, crash-safe appends, recovery
+    index.py     the archive's tables in the store's SQLite file (dedup, drift, public copies)
+    drift.py     "changed since": main text of HTML, decoded body otherwise
+    cdxj.py      the collection's CDXJ index (cdxj-indexer)
+    wacz.py      the collection's WACZ package (py-wacz) with one page per cited URL
+    manifest.py  the run's manifest as CSV and JSON
+    wayback.py   Internet Archive: CDX look-ups, Save Page Now 2 captures
+    _paths.py    every path, from timestamps, run ids and digests; never from URL text
+
+Nothing is fetched twice: ``archive_references`` runs the checker with ``capture=True``
+and archives each exchange the checker kept, as it is yielded; ``archive_outcomes``
+archives outcomes a caller already has (``refcheck run``, ``refcheck check --archive``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from refcheck.archive.session import ArchiveSession, ArchiveSummary, index_path_for, new_run_id
+from refcheck.archive.wayback import LookupResult, PublicCopy, SaveOutcome, SaveResult
+from refcheck.check._types import CheckOutcome
+from refcheck.config import Config
+from refcheck.models import Reference, Status
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _session(
+    config: Config,
+    *,
+    archive_dir: str | Path | None,
+    index_path: str | Path | None,
+    run_id: str | None,
+    started_at: datetime,
+    only_alive: bool,
+    public: bool,
+    options: dict[str, Any],
+) -> ArchiveSession:
+    from refcheck.check.fetch import user_agent
+
+    return ArchiveSession(
+        config.archive,
+        archive_dir=archive_dir if archive_dir is not None else config.resolve_path(config.archive.dir),
+        index_path=index_path or index_path_for(config.resolve_path(config.state_dir)),
+        run_id=run_id or new_run_id(started_at),
+        started_at=started_at,
+        config_sha256=config.sha256,
+        user_agent=user_agent(config.check),
+        only_alive=only_alive,
+        public=public and config.archive.public_lookup,
+        **options,
+    )
+
+
+def archive_outcomes(
+    outcomes: Sequence[CheckOutcome],
+    references: Sequence[Reference],
+    config: Config,
+    *,
+    run_id: str | None = None,
+    archive_dir: str | Path | None = None,
+    index_path: str | Path | None = None,
+    only_alive: bool = False,
+    public: bool = True,
+    clock: Clock | None = None,
+    **options: Any,
+) -> ArchiveSummary:
+    """Archive check outcomes that carry captures (``run_checks(..., capture=True)``).
+
+    Args:
+        outcomes: the checker's outcomes; those without a capture are listed, not archived.
+        references: the references checked (their citations label the records and pages).
+        config: the configuration (``[archive]``, ``state_dir``, its digest).
+        run_id: the run's id (default: a new one in the store's form).
+        archive_dir: overrides ``[archive] dir``.
+        index_path: the store's SQLite file (default ``<state_dir>/refcheck.sqlite3``).
+        only_alive: archive only sources judged alive or redirected.
+        public: look up public copies (and request captures when ``[archive] save``).
+        clock: the current UTC time.
+        **options: passed to ``ArchiveSession`` (``http_client``, ``sleep``, ``monotonic``).
+
+    Returns:
+        What was written and found.
+
+    Raises:
+        ArchiveError: the archive directory or index cannot be written.
+    """
+    now = clock or _utc_now
+    by_key = {r.key: r for r in references}
+    session = _session(
+        config,
+        archive_dir=archive_dir,
+        index_path=index_path,
+        run_id=run_id,
+        started_at=now(),
+        only_alive=only_alive,
+        public=public,
+        options={"now": now, **options},
+    )
+    with session:
+        for outcome in outcomes:
+            session.add(outcome, by_key.get(outcome.result.key))
+        return session.finish(references)
+
+
+def archive_references(
+    references: Sequence[Reference],
+    config: Config,
+    *,
+    archive_dir: str | Path | None = None,
+    index_path: str | Path | None = None,
+    run_id: str | None = None,
+    allow_private: bool = False,
+    only_alive: bool = False,
+    public: bool = True,
+    progress: bool = False,
+    clock: Clock | None = None,
+    client_factory: Any = None,
+    **options: Any,
+) -> ArchiveSummary:
+    """Check ``references`` with captures kept and archive each as soon as it is checked.
+
+    A run killed half-way has written every capture decided before the kill; the next
+    run finishes the WARC it left and archives everything again (unchanged payloads as
+    revisits), which completes the rest.
+
+    Args:
+        references: what to archive.
+        config: the configuration.
+        archive_dir: overrides ``[archive] dir``.
+        index_path: the store's SQLite file (default ``<state_dir>/refcheck.sqlite3``).
+        run_id: the run's id (default: a new one).
+        allow_private: fetch private and local addresses too (tests, intranets).
+        only_alive: archive only sources judged alive or redirected.
+        public: look up public copies (and request captures when configured).
+        progress: show a progress bar on standard error.
+        clock: the current UTC time (the checker's too: it dates the captures).
+        client_factory: builds the checker's HTTP client (tests map names here).
+        **options: passed to ``ArchiveSession`` (``http_client``, ``sleep``, ``monotonic``).
+
+    Returns:
+        What was written and found.
+    """
+    from refcheck.check import check_references
+
+    now = clock or _utc_now
+    policy = replace(config.check, allow_private=True) if allow_private else config.check
+    by_key = {r.key: r for r in references}
+    session = _session(
+        config,
+        archive_dir=archive_dir,
+        index_path=index_path,
+        run_id=run_id,
+        started_at=now(),
+        only_alive=only_alive,
+        public=public,
+        options={"now": now, **options},
+    )
+
+    async def run(advance: Callable[[], None]) -> None:
+        stream = check_references(references, policy, capture=True, clock=clock, client_factory=client_factory)
+        async for outcome in stream:
+            session.add(outcome, by_key.get(outcome.result.key))
+            advance()
+
+    with session:
+        if progress and references:
+            from rich.progress import Progress
+
+            with Progress(transient=True, console=_stderr_console()) as bar:
+                task = bar.add_task("archiving", total=len(references))
+                asyncio.run(run(lambda: bar.advance(task)))
+        else:
+            asyncio.run(run(lambda: None))
+        return session.finish(references)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(file=sys.stderr)
+
+
+def is_offline(summary: ArchiveSummary) -> bool:
+    """Whether nothing could be reached (every source judged offline)."""
+    if summary.responses or summary.revisits or not summary.not_captured:
+        return False
+    return all(why.endswith(Status.OFFLINE.value) for _, why in summary.not_captured)
+
+
+__all__ = [
+    "ArchiveSession",
+    "ArchiveSummary",
+    "LookupResult",
+    "PublicCopy",
+    "SaveOutcome",
+    "SaveResult",
+    "archive_outcomes",
+    "archive_references",
+    "is_offline",
+]
