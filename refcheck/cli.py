@@ -123,6 +123,7 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner
     _add_common(p)
     _add_report_options(p)
     p.add_argument("--allow-private", action="store_true", help="check private and local addresses too")
+    p.add_argument("--no-archive", action="store_true", help="check and report without archiving")
     p.set_defaults(command="run")
     return _run_run
 
@@ -136,6 +137,7 @@ def _run_run(args: argparse.Namespace) -> ExitCode:
         urls_file=args.urls,
         report_dir=args.report_dir,
         allow_private=args.allow_private,
+        archive=not args.no_archive,
     )
     print(f"refcheck: {outcome.describe()}", file=sys.stderr)
     return ExitCode(outcome.verdict.exit_code)
@@ -218,11 +220,51 @@ def _run_check(args: argparse.Namespace) -> ExitCode:
     return {"ok": ExitCode.OK, "broken": ExitCode.BROKEN, "offline": ExitCode.OFFLINE}[outcome_of(run)]
 
 
+def _add_archive(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner:
+    p = sub.add_parser(
+        "archive",
+        help="archive what documents cite: WARC, CDXJ, WACZ, manifest, public archive copies",
+        description="Check every cited source and keep what it served: a WARC/1.1 per run (unchanged pages "
+        "as revisit records), a CDXJ index and a WACZ package per collection, laid out as a pywb collection, "
+        "a manifest (CSV and JSON), sources whose content changed since first captured, and Internet Archive "
+        "copies (looked up; requested with Save Page Now when [archive] save = true and keys are set).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common(p)
+    p.add_argument("--urls", metavar="FILE", help="archive the URLs in FILE, one a line (with or without PATHs)")
+    p.add_argument("--archive-dir", metavar="DIR", help="where the archive goes (default: [archive] dir, 'archive')")
+    p.add_argument("--allow-private", action="store_true", help="fetch private and local addresses too")
+    p.add_argument("--only-alive", action="store_true", help="archive only sources judged alive or redirected")
+    p.add_argument("--no-public", action="store_true", help="do not look up or request Internet Archive copies")
+    p.set_defaults(command="archive")
+    return _run_archive
+
+
+def _run_archive(args: argparse.Namespace) -> ExitCode:
+    from refcheck.archive import archive_references, is_offline
+    from refcheck.check.command import gather_references
+
+    config = _config(args)
+    summary = archive_references(
+        gather_references(args.paths, args.urls, config),
+        config,
+        archive_dir=args.archive_dir,
+        allow_private=args.allow_private,
+        only_alive=args.only_alive,
+        public=not args.no_public,
+        progress=sys.stderr.isatty(),
+    )
+    print(f"refcheck: {summary.describe()}", file=sys.stderr)
+    return ExitCode.OFFLINE if is_offline(summary) else ExitCode.OK
+
+
 COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], Runner], ...] = (
     _add_extract,
     _add_run,
     _add_report,
     _add_check,
+    _add_archive,
 )
 
 
