@@ -10,7 +10,6 @@ backoff) holds none, so waiting never starves the rest of the run.
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -19,6 +18,9 @@ from refcheck.config import CheckPolicy
 
 Sleep = Callable[[float], Awaitable[None]]
 Monotonic = Callable[[], float]
+
+#: 429 answers closer together than this count as one request to slow down.
+SLOWDOWN_INTERVAL_S = 1.0
 
 
 class HostGate:
@@ -29,6 +31,7 @@ class HostGate:
         self.delay_s = delay_s
         self.active = 0
         self.slowdowns = 0
+        self._last_slowdown = 0.0
         self._next_start = 0.0
         self._cond = asyncio.Condition()
         self._monotonic = monotonic
@@ -53,13 +56,20 @@ class HostGate:
             self._cond.notify()
 
     def slow_down(self) -> None:
-        """Take a quarter of the concurrency away (never below 1): the host answered 429.
+        """Take one request of concurrency away (never below 1): the host answered 429.
 
-        Multiplicative decrease, as in TCP congestion control: a host that keeps asking
-        converges on one request at a time quickly, one that asked once loses little.
+        At most once per ``SLOWDOWN_INTERVAL_S``: the answers to requests already in
+        flight when the first 429 came are the same complaint, not new ones. A host that
+        keeps answering 429 goes down to one request at a time within seconds; one that
+        rate-limits a single page (and says when to come back, which is honoured for
+        that page) loses little.
         """
+        now = self._monotonic()
+        if self.slowdowns and now - self._last_slowdown < SLOWDOWN_INTERVAL_S:
+            return
         self.slowdowns += 1
-        self.limit = max(1, math.floor(self.limit * 3 / 4))
+        self._last_slowdown = now
+        self.limit = max(1, self.limit - 1)
 
 
 class Limiter:

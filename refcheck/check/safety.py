@@ -201,7 +201,11 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     ) -> None:
         self._guard = guard
         self._resolver = resolver or system_resolver
-        self._inner = inner or httpcore.AnyIOBackend()
+        if inner is None:
+            from refcheck.check._stream import AsyncioBackend  # asyncio streams: less CPU than anyio
+
+            inner = AsyncioBackend()
+        self._inner = inner
 
     async def connect_tcp(
         self,

@@ -178,15 +178,19 @@ def test_a_reference_waiting_out_retry_after_holds_no_worker(fault_server: Serve
     assert finished[-1] == urls[0]
 
 
-def test_a_host_that_answers_429_gets_fewer_concurrent_requests(fault_server: ServerThread, p: CheckPolicy) -> None:
+def test_a_host_that_answers_429_gets_fewer_concurrent_requests() -> None:
     from refcheck.check.ratelimit import HostGate
 
-    gate = HostGate(10, 0.0, monotonic=lambda: 0.0, sleep=asyncio.sleep)
+    now = [0.0]
+    gate = HostGate(3, 0.0, monotonic=lambda: now[0], sleep=asyncio.sleep)
     limits = []
-    for _ in range(5):
+    for step in (0.0, 0.1, 0.5, 1.2, 2.5, 4.0):  # 429s at these times
+        now[0] = step
         gate.slow_down()
         limits.append(gate.limit)
-    assert limits == [7, 5, 3, 2, 1]
+    # answers within a second of the last slowdown are the same complaint
+    assert limits == [2, 2, 2, 1, 1, 1]
+    assert gate.slowdowns == 4
 
 
 def test_503_twice_then_200_is_alive_after_backoff(
