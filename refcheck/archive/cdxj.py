@@ -10,14 +10,34 @@ indexed (cdxj-indexer skips them), which keeps them out of replay.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import tempfile
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from cdxj_indexer.main import CDXJIndexer
 
 from refcheck.errors import ArchiveError
+
+
+@contextlib.contextmanager
+def collected_spools() -> Iterator[None]:
+    """Run Webrecorder indexing code and collect the temporary files it leaves open.
+
+    cdxj-indexer digests records that carry no payload digest (our warcinfo) through a
+    ``BufferWARCWriter`` whose spooled temporary file is never closed; py-wacz's indexer
+    buffers records the same way. They are collected here, where their ResourceWarning
+    is expected, rather than at some later garbage collection.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            yield
+        finally:
+            gc.collect()
 
 
 def write_cdxj(warcs: Sequence[Path], out: Path, *, dir_root: Path) -> Path:
@@ -39,7 +59,8 @@ def write_cdxj(warcs: Sequence[Path], out: Path, *, dir_root: Path) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             if warcs:
-                CDXJIndexer(handle, [str(w) for w in warcs], sort=True, dir_root=str(dir_root)).process_all()
+                with collected_spools():
+                    CDXJIndexer(handle, [str(w) for w in warcs], sort=True, dir_root=str(dir_root)).process_all()
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, out)

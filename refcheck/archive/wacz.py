@@ -22,6 +22,7 @@ from pathlib import Path
 
 from wacz.main import main as wacz_main
 
+from refcheck.archive.cdxj import collected_spools
 from refcheck.errors import ArchiveError
 from refcheck.models import Citation, Reference
 
@@ -104,7 +105,7 @@ def write_wacz(warcs: Sequence[Path], pages: Sequence[Page], out: Path, *, title
         argv += ["--title", title, "--desc", description, *(str(w) for w in warcs)]
         chatter = io.StringIO()
         try:
-            with contextlib.redirect_stdout(chatter):  # py-wacz prints its progress
+            with contextlib.redirect_stdout(chatter), collected_spools():  # py-wacz prints its progress
                 code = wacz_main(argv)
         except (OSError, ValueError) as exc:
             raise ArchiveError(f"cannot write {out}: {exc}") from None
