@@ -17,11 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from refcheck.check import CheckOutcome
 from refcheck.check.fetch import ClientFactory, Sleep
 from refcheck.config import Config
 from refcheck.errors import UsageError
-from refcheck.models import CheckResult, Reference, Run, Snapshot, Status, Unresolved
+from refcheck.models import CheckResult, Reference, Run, Status, Unresolved
 from refcheck.report import Report, Verdict, build_report, judge, render_markdown, write_reports
 from refcheck.report.github import publish_to_github
 from refcheck.store import STORE_FILE, Store
@@ -36,11 +35,14 @@ class RunOutcome:
     report: Report
     verdict: Verdict
     written: tuple[Path, ...]
+    archived: str | None = None  # the archive stage's one-line summary, when it ran
 
     def describe(self) -> str:
         """One line for the terminal: the counts, the verdict, where the reports are."""
         s = self.report.summary()
         where = f"; reports: {', '.join(str(p) for p in self.written)}" if self.written else ""
+        if self.archived:
+            where += f"; {self.archived}"
         return (
             f"{s.sources} sources: {s.dead} dead, {s.blocked} blocked, {s.redirected} redirected, "
             f"{s.unresolved} unresolved, {s.alive} alive; {self.verdict.reason}{where}"
@@ -149,6 +151,7 @@ def run(
     urls_file: str | None = None,
     report_dir: str | None = None,
     allow_private: bool = False,
+    archive: bool = True,
     env: Mapping[str, str] | None = None,
     out: TextIO | None = None,
     progress: Callable[[CheckResult], None] | None = None,
@@ -168,6 +171,8 @@ def run(
         urls_file: a file of URLs, one a line, checked with the documents' sources.
         report_dir: where the reports go (default: ``[report] dir``).
         allow_private: check private and local addresses too (tests, intranets).
+        archive: capture what is checked into the ``[archive]`` collection (WARC,
+            CDXJ, WACZ) and look up public copies as configured; skipped offline.
         env: the environment, for GitHub Actions (default ``os.environ``).
         out: where GitHub workflow commands go (default standard output).
         progress: called with each result as it is decided.
@@ -195,13 +200,18 @@ def run(
             policy,
             store,
             config_sha256=config.sha256,
-            capture=_archiving(config),
+            capture=archive,
             on_result=progress,
             client_factory=client_factory,
             clock=clock,
             sleep=sleep,
         )
-        snapshots = _archive(checked.outcomes, config, checked.run)
+        summary = None
+        if archive and not checked.offline:
+            from refcheck.archive import archive_outcomes
+
+            summary = archive_outcomes(checked.outcomes, sources.references, config, run_id=checked.run.id, clock=clock)
+        snapshots = summary.snapshots if summary else ()
         before = previous_run(store, checked.run)
         report = build_report(
             run=replace(checked.run, offline=checked.offline),
@@ -216,17 +226,10 @@ def run(
         )
     finally:
         store.close()
-    return publish(report, config, report_dir=report_dir, env=os.environ if env is None else env, out=out or sys.stdout)
-
-
-def _archiving(config: Config) -> bool:
-    # The archive stage has no entry point for a run yet (refcheck/archive/__init__.py);
-    # until it has, a run checks and reports without capturing.
-    return False
-
-
-def _archive(outcomes: Sequence[CheckOutcome], config: Config, run: Run) -> list[Snapshot]:
-    return []
+    outcome = publish(
+        report, config, report_dir=report_dir, env=os.environ if env is None else env, out=out or sys.stdout
+    )
+    return replace(outcome, archived=summary.describe() if summary else None)
 
 
 def rerender(

@@ -29,6 +29,7 @@ def make_config(tmp_path: Path, canary: str, **report: Any) -> Config:
         {
             "state_dir": "state",
             "check": {"retries": 0, "timeout": 5, "offline_canaries": [canary], "allow_private": True},
+            "archive": {"public_lookup": False},
             "report": {"dir": "reports", **report},
         },
         root=str(tmp_path),
@@ -63,7 +64,9 @@ def test_a_run_checks_records_writes_every_report_and_fails_on_a_dead_source(
     tmp_path: Path, site: HTTPServer, url_list: Path
 ) -> None:
     out = io.StringIO()
-    outcome = run(config=make_config(tmp_path, site.url_for("/ok")), urls_file=str(url_list), env={}, out=out)
+    outcome = run(
+        config=make_config(tmp_path, site.url_for("/ok")), urls_file=str(url_list), archive=False, env={}, out=out
+    )
     assert outcome.verdict.exit_code == 1
     assert sorted(p.name for p in outcome.written) == sorted(
         f"refcheck.{s}" for s in ("html", "md", "json", "csv", "sarif")
@@ -83,12 +86,12 @@ def test_a_run_checks_records_writes_every_report_and_fails_on_a_dead_source(
 
 def test_the_second_run_reports_what_was_fixed(tmp_path: Path, site: HTTPServer, url_list: Path) -> None:
     config = make_config(tmp_path, site.url_for("/ok"))
-    run(config=config, urls_file=str(url_list), env={}, out=io.StringIO())
+    run(config=config, urls_file=str(url_list), archive=False, env={}, out=io.StringIO())
     site.clear()
     site.expect_request("/ok").respond_with_data("<html><body>a report</body></html>", content_type="text/html")
     site.expect_request("/gone").respond_with_data("back again", content_type="text/plain")
     site.expect_request("/moved").respond_with_data("", status=301, headers={"Location": site.url_for("/ok")})
-    outcome = run(config=config, urls_file=str(url_list), env={}, out=io.StringIO())
+    outcome = run(config=config, urls_file=str(url_list), archive=False, env={}, out=io.StringIO())
     assert outcome.verdict.exit_code == 0
     assert [c.key for c in outcome.report.changes.fixed] == [
         r.key for r in outcome.report.references if r.url and r.url.endswith("/gone")
@@ -100,9 +103,9 @@ def test_the_persistent_policy_fails_only_once_a_source_stays_dead(
     tmp_path: Path, site: HTTPServer, url_list: Path
 ) -> None:
     config = make_config(tmp_path, site.url_for("/ok"), fail_on="persistent", fail_after_runs=2)
-    first = run(config=config, urls_file=str(url_list), env={}, out=io.StringIO())
+    first = run(config=config, urls_file=str(url_list), archive=False, env={}, out=io.StringIO())
     assert first.verdict.exit_code == 0 and "1 dead for fewer runs" in first.verdict.reason
-    second = run(config=config, urls_file=str(url_list), env={}, out=io.StringIO())
+    second = run(config=config, urls_file=str(url_list), archive=False, env={}, out=io.StringIO())
     assert second.verdict.exit_code == 1 and len(second.verdict.failing) == 1
     assert [c.runs for c in second.report.changes.still_broken] == [2]
 
@@ -113,7 +116,7 @@ def test_in_github_actions_a_run_writes_the_summary_and_annotates_the_citing_lin
     summary = tmp_path / "step-summary.md"
     out = io.StringIO()
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": str(tmp_path)}
-    run(config=make_config(tmp_path, site.url_for("/ok")), urls_file=str(url_list), env=env, out=out)
+    run(config=make_config(tmp_path, site.url_for("/ok")), urls_file=str(url_list), archive=False, env=env, out=out)
     assert summary.read_text(encoding="utf-8").startswith("# refcheck report")
     (line,) = out.getvalue().splitlines()
     assert line.startswith("::error file=urls.txt,line=3,title=broken%3A http%3A//")
@@ -121,10 +124,14 @@ def test_in_github_actions_a_run_writes_the_summary_and_annotates_the_citing_lin
 
 def test_report_renders_the_last_run_again_without_fetching(tmp_path: Path, site: HTTPServer, url_list: Path) -> None:
     config = make_config(tmp_path, site.url_for("/ok"))
-    first = run(config=config, urls_file=str(url_list), env={}, out=io.StringIO())
+    first = run(config=config, urls_file=str(url_list), archive=False, env={}, out=io.StringIO())
     requests = len(site.log)
     again = rerender(
-        config=config, urls_file=str(url_list), env={}, out=io.StringIO(), clock=lambda: first.report.generated_at
+        config=config,
+        urls_file=str(url_list),
+        env={},
+        out=io.StringIO(),
+        clock=lambda: first.report.generated_at,
     )
     assert len(site.log) == requests
     assert again.verdict.exit_code == first.verdict.exit_code
@@ -145,6 +152,7 @@ def test_an_offline_run_exits_3_and_marks_nothing_broken(tmp_path: Path, closed_
     urls = tmp_path / "urls.txt"
     urls.write_text(f"{dead_end}/a\n{dead_end}/b\n", encoding="utf-8")
     outcome = run(config=make_config(tmp_path, f"{dead_end}/canary"), urls_file=str(urls), env={}, out=io.StringIO())
+    assert outcome.archived is None  # offline: nothing to archive, so the archive stage is skipped
     assert outcome.verdict.exit_code == 3
     assert outcome.report.summary().dead == 0
     assert {e.status for e in outcome.report.entries()} == {Status.OFFLINE}
@@ -160,16 +168,37 @@ def test_the_cli_run_and_report_commands_exit_by_the_policy(
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     config = tmp_path / "references.toml"
     config.write_text(
-        f'state_dir = "state"\n[check]\nretries = 0\noffline_canaries = ["{site.url_for("/ok")}"]\n'
+        f'state_dir = "state"\n[archive]\npublic_lookup = false\n[check]\nretries = 0\noffline_canaries = ["{site.url_for("/ok")}"]\n'
         '[report]\nformats = ["md", "json"]\n',
         encoding="utf-8",
     )
     reports = tmp_path / "out"
     argv = ["--urls", str(url_list), "--config", str(config), "--report-dir", str(reports)]
-    assert main(["run", *argv, "--allow-private"]) == 1
+    assert main(["run", *argv, "--allow-private", "--no-archive"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("refcheck: 3 sources: 1 dead") and err.count("\n") == 1
     assert sorted(p.name for p in reports.iterdir()) == ["refcheck.json", "refcheck.md"]
     (reports / "refcheck.md").unlink()
     assert main(["report", *argv]) == 1
     assert (reports / "refcheck.md").is_file()
+
+
+def test_a_run_archives_what_it_checked_and_a_source_that_dies_later_points_at_its_capture(
+    tmp_path: Path, site: HTTPServer, url_list: Path
+) -> None:
+    config = make_config(tmp_path, site.url_for("/ok"))
+    site.clear()
+    for path in ("/ok", "/gone"):
+        site.expect_request(path).respond_with_data("<html><body>the source</body></html>", content_type="text/html")
+    site.expect_request("/moved").respond_with_data("", status=301, headers={"Location": site.url_for("/ok")})
+    first = run(config=config, urls_file=str(url_list), env={}, out=io.StringIO())
+    assert first.archived is not None and first.verdict.exit_code == 0
+    assert list((tmp_path / "archive").rglob("*.warc.gz"))
+    site.clear()
+    site.expect_request("/ok").respond_with_data("<html><body>the source</body></html>", content_type="text/html")
+    site.expect_request("/gone").respond_with_data("not here", status=404)
+    site.expect_request("/moved").respond_with_data("", status=301, headers={"Location": site.url_for("/ok")})
+    second = run(config=config, urls_file=str(url_list), env={}, out=io.StringIO())
+    (dead,) = [e for e in second.report.entries() if e.is_dead]
+    assert dead.snapshot is not None and dead.fix is not None
+    assert dead.fix.kind.value == "local-archive" and dead.snapshot.warc in dead.fix.text
