@@ -216,10 +216,13 @@ def _https_known_alive(result: CheckResult, https_url: str) -> bool:
     return any(a.url == https_url and a.http_status is not None and 200 <= a.http_status < 400 for a in result.attempts)
 
 
-# Failures that an http-only problem can explain: port 80 closed or filtered, a
-# plain-http endpoint retired while the https site lives on. A 404 or a soft 404 is
-# about the path, not the scheme, so an https upgrade is no fix for those.
-_HTTPS_PLAUSIBLE: frozenset[Status] = frozenset({Status.TIMEOUT, Status.SERVER_ERROR, Status.BROKEN})
+def _https_plausible(result: CheckResult) -> bool:
+    # Failures that an http-only problem can explain: port 80 closed or filtered, a
+    # plain-http endpoint retired while the https site lives on. An HTTP answer of 404
+    # or 410, or a soft 404, is about the path, not the scheme: no https fix for those.
+    if result.status in (Status.TIMEOUT, Status.SERVER_ERROR):
+        return True
+    return result.status is Status.BROKEN and result.http_status is None
 
 
 def _archived_fix(
@@ -311,7 +314,7 @@ def suggest_fix(
         return Fix(kind=FixKind.HTTPS, text="cite the https address, which is alive", url=https)
     if archived := _archived_fix(url, snapshot, pinned_archive, history):
         return archived
-    if https and status in _HTTPS_PLAUSIBLE:
+    if https and _https_plausible(result):
         return Fix(kind=FixKind.HTTPS, text="try the https address", url=https, tentative=True)
     seen = f" (last seen alive {history.last_alive.date().isoformat()})" if history and history.last_alive else ""
     return Fix(

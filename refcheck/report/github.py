@@ -64,13 +64,13 @@ def _annotation(entry: Entry, citation: Citation, workspace: str | None) -> str:
     ref = entry.reference
     loc = citation.location
     line = loc.line if loc.page is None and is_line_document(loc.document) else None
-    parts = [f"{status_meaning(entry)}.", evidence(entry), f"Cited at {format_location(loc)}."]
+    parts = [status_meaning(entry), evidence(entry), f"Cited at {format_location(loc)}"]
     if entry.fix is not None:
-        parts.append(f"Suggested fix: {entry.fix.text}" + (f" ({entry.fix.url})" if entry.fix.url else "") + ".")
+        parts.append(f"Suggested fix: {entry.fix.text}" + (f" ({entry.fix.url})" if entry.fix.url else ""))
     title = f"{entry.status.value if entry.status else 'unknown'}: {ref.url or ref.key}"
     return workflow_command(
         command,
-        " ".join(p for p in parts if p),
+        ". ".join(p.rstrip(".") for p in parts if p) + ".",
         {"file": _repo_path(loc.document, workspace), "line": line, "title": title},
     )
 

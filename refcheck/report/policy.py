@@ -70,7 +70,8 @@ def judge(report: Report, policy: ReportPolicy) -> Verdict:
         why = "dead"
     keys = tuple(e.reference.key for e in failing)
     if keys:
-        return Verdict(exit_code=EXIT_BROKEN, failing=keys, reason=f"{len(keys)} sources {why}")
+        sources = "source" if len(keys) == 1 else "sources"
+        return Verdict(exit_code=EXIT_BROKEN, failing=keys, reason=f"failed: {len(keys)} {sources} {why}")
     waiting = len(dead) - len(failing)
     tail = f" ({waiting} dead for fewer runs)" if waiting else ""
-    return Verdict(exit_code=EXIT_OK, failing=(), reason=f"no source {why}{tail}")
+    return Verdict(exit_code=EXIT_OK, failing=(), reason=f"passed: no source {why}{tail}")

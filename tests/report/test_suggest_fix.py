@@ -126,3 +126,21 @@ def test_an_unsafe_address_needs_an_editor() -> None:
 )
 def test_wayback_addresses_give_their_capture_date(url: str, expected: date | None) -> None:
     assert wayback_date(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "http_status", "https_offered"),
+    [
+        (Status.BROKEN, 404, False),  # the path is gone: https would 404 too
+        (Status.BROKEN, 410, False),
+        (Status.BROKEN, None, True),  # connection refused on port 80: https may answer
+        (Status.TIMEOUT, None, True),  # port 80 filtered
+        (Status.SERVER_ERROR, 503, True),  # a retired plain-http front end
+    ],
+)
+def test_https_is_offered_only_when_the_failure_could_be_the_schemes(
+    status: Status, http_status: int | None, https_offered: bool
+) -> None:
+    fix = suggest_fix(HTTP, verdict(status, url="http://example.org/a", http_status=http_status))
+    assert fix is not None
+    assert (fix.kind is FixKind.HTTPS) is https_offered
