@@ -20,7 +20,7 @@ from typing import TextIO
 from refcheck.check.fetch import ClientFactory, Sleep
 from refcheck.config import Config
 from refcheck.errors import UsageError
-from refcheck.models import CheckResult, Reference, Run, Status, Unresolved
+from refcheck.models import CheckResult, Reference, Run, Snapshot, Status, Unresolved
 from refcheck.report import Report, Verdict, build_report, judge, render_markdown, write_reports
 from refcheck.report.github import publish_to_github
 from refcheck.store import STORE_FILE, Store
@@ -232,6 +232,41 @@ def run(
     return replace(outcome, archived=summary.describe() if summary else None)
 
 
+def stored_snapshots(config: Config, results: Sequence[CheckResult]) -> list[Snapshot]:
+    """The latest local capture and the known public copy of each result's source, as the
+    archive's tables in the store remember them (nothing is fetched)."""
+    from refcheck.archive._paths import Layout
+    from refcheck.archive.index import ArchiveIndex
+
+    layout = Layout(config.resolve_path(config.archive.dir), config.archive.collection)
+    snapshots = []
+    with ArchiveIndex(store_path(config)) as index:
+        latest = {c.key: c for c in index.latest_captures(config.archive.collection)}
+        for result in results:
+            row = latest.get(result.key)
+            public = index.public(result.url) if result.url else None
+            copy = public.copy_url if public else None
+            if row is None and copy is None:
+                continue
+            snapshot = Snapshot(
+                key=result.key,
+                url=row.url if row else result.url,
+                warc=(layout.warc_dir / row.warc).relative_to(layout.root).as_posix() if row else "",
+                record_id=row.record_id if row else "",
+                offset=row.offset if row else -1,
+                captured_at=row.captured_at
+                if row
+                else (public.copy_date if public and public.copy_date else result.checked_at),
+                payload_digest=row.payload_digest if row else "",
+                status=row.status if row else None,
+                revisit_of=row.revisit_of if row else None,
+                public_copy=copy,
+                public_copy_date=public.copy_date if public else None,
+            )
+            snapshots.append(snapshot)
+    return snapshots
+
+
 def rerender(
     paths: Sequence[str] = (),
     *,
@@ -283,6 +318,7 @@ def rerender(
         results=[*results, *excluded_results(sources.excluded, last.finished_at or now())],
         unresolved=sources.unresolved,
         histories=histories,
+        snapshots=stored_snapshots(config, results),
         previous=previous,
         curated=config.references,
     )

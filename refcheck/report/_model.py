@@ -249,7 +249,7 @@ def _archived_fix(
             original_url=original,
             version_date=when,
         )
-    if snapshot:
+    if snapshot and snapshot.warc:
         when = snapshot.captured_at.date()
         return Fix(
             kind=FixKind.LOCAL_ARCHIVE,

@@ -202,3 +202,7 @@ def test_a_run_archives_what_it_checked_and_a_source_that_dies_later_points_at_i
     (dead,) = [e for e in second.report.entries() if e.is_dead]
     assert dead.snapshot is not None and dead.fix is not None
     assert dead.fix.kind.value == "local-archive" and dead.snapshot.warc in dead.fix.text
+    again = rerender(config=config, urls_file=str(url_list), env={}, out=io.StringIO())
+    (dead_again,) = [e for e in again.report.entries() if e.is_dead]
+    assert dead_again.snapshot is not None and dead_again.snapshot.warc == dead.snapshot.warc
+    assert dead_again.fix == dead.fix
