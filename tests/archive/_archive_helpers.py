@@ -7,6 +7,7 @@ two runs and to send a body chunked.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import http.server
 import threading
@@ -52,6 +53,11 @@ class Origin:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                # The client may go away mid-answer (a killed run): nothing more to say.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self._answer()
+
+            def _answer(self) -> None:
                 path = self.path.split("?", 1)[0]
                 origin.hits[path] = origin.hits.get(path, 0) + 1
                 if path.startswith("/hold/") and origin.hold is not None:
@@ -126,9 +132,7 @@ def config(tmp: Path, **archive: Any) -> Config:
     """A configuration rooted in ``tmp``: archive in ``tmp/arch``, state in ``tmp/state``,
     public archive off unless asked, checks fast and confined to 127.0.0.1."""
     policy = dataclasses.replace(ArchivePolicy(dir="arch", public_lookup=False, operator="Test Archivist"), **archive)
-    check = CheckPolicy(
-        offline_canaries=(), retries=0, timeout_s=10.0, allowed_addresses=("127.0.0.1",), concurrency=4
-    )
+    check = CheckPolicy(offline_canaries=(), retries=0, timeout_s=10.0, allowed_addresses=("127.0.0.1",), concurrency=4)
     return Config(root=str(tmp), state_dir="state", check=check, archive=policy, sha256="c0ffee")
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from _archive_helpers import PAGE, Origin, Resource, StepClock, config, reference
 
 from refcheck.archive import ArchiveSummary, archive_references
-from _archive_helpers import PAGE, Origin, Resource, StepClock, config, reference
 
 BIN = Path(sys.executable).parent
 PYWB_START_TIMEOUT_S = 60.0

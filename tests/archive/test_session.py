@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _archive_helpers import PAGE, Origin, Resource, StepClock, config, reference, tree
 from warcio.archiveiterator import ArchiveIterator
 
 from refcheck.archive import ArchiveSummary, archive_outcomes, archive_references
@@ -19,7 +20,6 @@ from refcheck.check import run_checks
 from refcheck.cli import main
 from refcheck.errors import ArchiveError
 from refcheck.models import Status
-from _archive_helpers import PAGE, Origin, Resource, StepClock, config, reference, tree
 
 BIN = Path(sys.executable).parent
 PLAIN = b"Resolution text, plain.\n" * 40
@@ -117,7 +117,9 @@ def test_a_changed_page_is_a_new_response_reported_as_changed_since_its_first_ca
     page = origin.url("/res.html")
     first = run(tmp_path, [page], clock)
     clock.jump(days=30)
-    origin.resources["/res.html"] = Resource(PAGE.replace(b"Resolution 2417 (2018)", b"Resolution 2417 (2018), revised"))
+    origin.resources["/res.html"] = Resource(
+        PAGE.replace(b"Resolution 2417 (2018)", b"Resolution 2417 (2018), revised")
+    )
     second = run(tmp_path, [page], clock)
     assert (second.responses, second.revisits, second.changed) == (1, 0, (page,))
     (snap,) = second.snapshots
@@ -222,18 +224,23 @@ def test_only_alive_keeps_a_soft_404_out_of_the_archive(origin: Origin, tmp_path
 
 
 def test_a_second_writer_on_the_same_collection_is_refused(origin: Origin, tmp_path: Path) -> None:
-    from refcheck.archive.session import ArchiveSession
     from datetime import UTC, datetime
+
+    from refcheck.archive.session import ArchiveSession
 
     cfg = config(tmp_path)
     common = {"archive_dir": tmp_path / "arch", "index_path": tmp_path / "state/refcheck.sqlite"}
     now = datetime(2025, 1, 1, tzinfo=UTC)
-    with ArchiveSession(cfg.archive, run_id="one", started_at=now, **common):  # type: ignore[arg-type]
-        with pytest.raises(ArchiveError, match="another archive run"):
-            ArchiveSession(cfg.archive, run_id="two", started_at=now, **common).open()  # type: ignore[arg-type]
+    with (
+        ArchiveSession(cfg.archive, run_id="one", started_at=now, **common),  # type: ignore[arg-type]
+        pytest.raises(ArchiveError, match="another archive run"),
+    ):
+        ArchiveSession(cfg.archive, run_id="two", started_at=now, **common).open()  # type: ignore[arg-type]
 
 
-def test_the_archive_command_archives_a_url_list(origin: Origin, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_archive_command_archives_a_url_list(
+    origin: Origin, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     urls = tmp_path / "urls.txt"
     urls.write_text(origin.url("/res.html") + "\n")
     (tmp_path / "references.toml").write_text(

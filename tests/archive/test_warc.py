@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from _archive_helpers import PAGE, Origin, Resource, config, reference
 from warcio.archiveiterator import ArchiveIterator
 
 from refcheck.archive.warc import (
@@ -26,7 +27,6 @@ from refcheck.archive.warc import (
 )
 from refcheck.check import run_checks
 from refcheck.models import Capture
-from _archive_helpers import PAGE, Origin, Resource, config, reference
 
 BIN = Path(sys.executable).parent
 WHEN = datetime(2025, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)

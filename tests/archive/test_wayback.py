@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from _archive_helpers import PAGE, Origin, Resource, StepClock, config, reference
 
 from refcheck.archive import archive_references
 from refcheck.archive.warc import payload_digest
@@ -32,7 +33,6 @@ from refcheck.archive.wayback import (
     lookup_copy,
 )
 from refcheck.config import ArchivePolicy
-from _archive_helpers import PAGE, Origin, Resource, StepClock, config, reference
 
 KEYS = {"access_key": "AK", "secret_key": "SK"}
 
@@ -83,7 +83,14 @@ class FakeIA:
                         return self.reply(200, [])
                     ts, digest = ia.copies[url]
                     names = ["timestamp", "original", "statuscode", "digest", "mimetype"]
-                    return self.reply(200, [names, ["20000101000000", url, "200", "OLD", "text/html"], [ts, url, "200", digest, "text/html"]])
+                    return self.reply(
+                        200,
+                        [
+                            names,
+                            ["20000101000000", url, "200", "OLD", "text/html"],
+                            [ts, url, "200", digest, "text/html"],
+                        ],
+                    )
                 if parts.path.startswith("/save/status/"):
                     job = parts.path.rsplit("/", 1)[1]
                     with ia.lock:
@@ -93,10 +100,35 @@ class FakeIA:
                     if n == 1 or ia.always_pending:
                         return self.reply(200, {"status": "pending", "job_id": job})
                     if "fails" in url:
-                        return self.reply(200, {"status": "error", "status_ext": "error:not-found", "message": "The server answered 404", "job_id": job})
+                        return self.reply(
+                            200,
+                            {
+                                "status": "error",
+                                "status_ext": "error:not-found",
+                                "message": "The server answered 404",
+                                "job_id": job,
+                            },
+                        )
                     if "busy" in url:
-                        return self.reply(200, {"status": "error", "status_ext": "error:user-session-limit", "message": "You have already reached the limit of active sessions", "job_id": job})
-                    return self.reply(200, {"status": "success", "job_id": job, "original_url": url, "timestamp": "20250301120500", "duration_sec": 6.2})
+                        return self.reply(
+                            200,
+                            {
+                                "status": "error",
+                                "status_ext": "error:user-session-limit",
+                                "message": "You have already reached the limit of active sessions",
+                                "job_id": job,
+                            },
+                        )
+                    return self.reply(
+                        200,
+                        {
+                            "status": "success",
+                            "job_id": job,
+                            "original_url": url,
+                            "timestamp": "20250301120500",
+                            "duration_sec": 6.2,
+                        },
+                    )
                 self.reply(404, {"message": "not found"})
 
             def do_POST(self) -> None:  # noqa: N802
@@ -112,7 +144,14 @@ class FakeIA:
                 if "ratelimited" in url and tries == 1:
                     return self.reply(429, {"message": "Too Many Requests"}, {"Retry-After": "7"})
                 if "blocked" in url:
-                    return self.reply(200, {"status": "error", "status_ext": "error:blocked-url", "message": "This URL is in the Wayback Machine's exclusion list."})
+                    return self.reply(
+                        200,
+                        {
+                            "status": "error",
+                            "status_ext": "error:blocked-url",
+                            "message": "This URL is in the Wayback Machine's exclusion list.",
+                        },
+                    )
                 with ia.lock:
                     job = f"ac58789b-{len(ia.jobs):04d}"
                     ia.jobs[job] = url
@@ -166,7 +205,9 @@ def client() -> Iterator[httpx.Client]:
         yield c
 
 
-def test_the_cdx_lookup_asks_for_the_latest_good_copy_and_builds_its_replay_url(ia: FakeIA, client: httpx.Client) -> None:
+def test_the_cdx_lookup_asks_for_the_latest_good_copy_and_builds_its_replay_url(
+    ia: FakeIA, client: httpx.Client
+) -> None:
     url = "https://www.un.org/en/res/2417"
     ia.copies[url] = ("20240102030405", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
     found = lookup_copy(url, ia.policy(), client)
