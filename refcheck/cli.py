@@ -187,6 +187,7 @@ def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runn
     p.add_argument("--max-age", metavar="DURATION", help="reuse successes younger than this (3600, 30m, 12h, 7d)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--archive", action="store_true", help="archive each source as it is checked (no second fetch)")
     p.set_defaults(command="check")
     return _run_check
 
@@ -214,7 +215,12 @@ def _run_check(args: argparse.Namespace) -> ExitCode:
     )
     references = gather_references(args.paths, args.urls, config)
     with progress_reporter(len(references)) as progress:
-        run = check_command(references, config, policy, progress=progress)
+        run = check_command(references, config, policy, progress=progress, capture=args.archive)
+    if args.archive and not run.offline:
+        from refcheck.archive import archive_outcomes
+
+        summary = archive_outcomes(run.outcomes, references, config, run_id=run.run.id)
+        print(f"refcheck: {summary.describe()}", file=sys.stderr)
     text = render_check_json(run, references) if args.format == "json" else render_check_table(run)
     _write(text, args.output)
     return {"ok": ExitCode.OK, "broken": ExitCode.BROKEN, "offline": ExitCode.OFFLINE}[outcome_of(run)]

@@ -262,3 +262,21 @@ def test_the_archive_command_archives_a_url_list(
     assert "archived 1 captures" in capsys.readouterr().err
     assert len(warcs(tmp_path / "out")) == 1 and (tmp_path / "out" / "refcheck.wacz").is_file()
     assert (tmp_path / ".refcheck" / "refcheck.sqlite").is_file()  # the store's file holds the index
+
+
+def test_check_with_archive_writes_the_warc_from_the_checks_own_fetch(
+    origin: Origin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "urls.txt").write_text(origin.url("/res.html") + "\n" + origin.url("/plain.txt") + "\n")
+    (tmp_path / "references.toml").write_text(
+        '[check]\nallowed_addresses = ["127.0.0.1"]\noffline_canaries = []\n[archive]\npublic_lookup = false\n'
+    )
+    code = main(["check", "--urls", "urls.txt", "--config", "references.toml", "--archive", "--format", "json"])
+    assert code == 0
+    assert "archived 2 captures" in capsys.readouterr().err
+    (warc,) = warcs(tmp_path / "archive")
+    assert sorted(u for t, u in records(warc) if t == "response") == sorted(
+        [origin.url("/res.html"), origin.url("/plain.txt")]
+    )
+    assert origin.hits["/res.html"] == 1 and origin.hits["/plain.txt"] == 1  # fetched once, by the check
