@@ -18,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from refcheck.archive import ArchiveSummary, archive_outcomes, archive_references
 from refcheck.check import run_checks
 from refcheck.cli import main
+from refcheck.store import STORE_FILE
 from refcheck.errors import ArchiveError
 from refcheck.models import Status
 
@@ -229,7 +230,7 @@ def test_a_second_writer_on_the_same_collection_is_refused(origin: Origin, tmp_p
     from refcheck.archive.session import ArchiveSession
 
     cfg = config(tmp_path)
-    common = {"archive_dir": tmp_path / "arch", "index_path": tmp_path / "state/refcheck.sqlite"}
+    common = {"archive_dir": tmp_path / "arch", "index_path": tmp_path / "state" / STORE_FILE}
     now = datetime(2025, 1, 1, tzinfo=UTC)
     with (
         ArchiveSession(cfg.archive, run_id="one", started_at=now, **common),  # type: ignore[arg-type]
@@ -261,7 +262,7 @@ def test_the_archive_command_archives_a_url_list(
     assert code == 0
     assert "archived 1 captures" in capsys.readouterr().err
     assert len(warcs(tmp_path / "out")) == 1 and (tmp_path / "out" / "refcheck.wacz").is_file()
-    assert (tmp_path / ".refcheck" / "refcheck.sqlite").is_file()  # the store's file holds the index
+    assert (tmp_path / ".refcheck" / STORE_FILE).is_file()  # the store's file holds the index
 
 
 def test_check_with_archive_writes_the_warc_from_the_checks_own_fetch(

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from _archive_helpers import PAGE, Origin, Resource, StepClock, config, reference
 
-from refcheck.archive import archive_references
+from refcheck.archive import archive_outcomes, archive_references
 from refcheck.archive.warc import payload_digest
 from refcheck.archive.wayback import (
     POLL_TIMEOUT_S,
@@ -32,7 +32,9 @@ from refcheck.archive.wayback import (
     classify_status_ext,
     lookup_copy,
 )
+from refcheck.check import CheckOutcome
 from refcheck.config import ArchivePolicy
+from refcheck.models import CheckResult, Status
 
 KEYS = {"access_key": "AK", "secret_key": "SK"}
 
@@ -354,3 +356,21 @@ def test_an_archive_run_stores_public_copies_offers_them_for_dead_sources_and_sa
 def _fields(policy: ArchivePolicy) -> dict[str, Any]:
     keep = ("dir", "operator", "collection", "public_lookup", "save")
     return {k: getattr(policy, k) for k in keep}
+
+
+def test_a_failing_cdx_server_is_left_alone_after_three_failures(
+    ia: FakeIA, client: httpx.Client, tmp_path: Path
+) -> None:
+    ia.cdx_status = 502
+    now = datetime(2025, 3, 1, tzinfo=UTC)
+    urls = [f"https://gone.example/{i}" for i in range(6)]
+    outcomes = [
+        CheckOutcome(result=CheckResult(key=u, url=u, checked_at=now, status=Status.BROKEN, evidence="404"))
+        for u in urls
+    ]
+    cfg = config(tmp_path, public_lookup=True)
+    cfg = dataclasses.replace(cfg, archive=ia.policy(**_fields(cfg.archive)))
+    summary = archive_outcomes(outcomes, [], cfg, http_client=client)
+    assert len(ia.cdx_queries) == 3
+    assert [r.error for r in summary.lookups][3:] == ["not looked up: the CDX server kept failing"] * 3
+    assert summary.snapshots == ()
