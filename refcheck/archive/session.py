@@ -62,6 +62,9 @@ ALIVE_STATUSES = frozenset({Status.ALIVE, Status.REDIRECTED})
 LOOKUP_SKIP = frozenset({Status.UNSAFE, Status.EXCLUDED, Status.UNRESOLVED, Status.OFFLINE})
 #: A public look-up younger than this is not repeated.
 PUBLIC_LOOKUP_MAX_AGE = timedelta(hours=20)
+#: Consecutive failed look-ups after which the public archive is left alone for this run
+#: (it is down or unreachable: each further try would only wait for its timeout).
+LOOKUP_FAILURES_TO_STOP = 3
 MAX_CITATION_FIELDS = 50
 
 
@@ -391,12 +394,17 @@ class ArchiveSession:
         now = self._now()
         with self._client() as client:
             lookups = []
+            failures = 0
             for url in dict.fromkeys(wanted):
                 known = self._index.public(url)
                 if known and known.looked_up_at and now - known.looked_up_at < PUBLIC_LOOKUP_MAX_AGE:
                     continue
+                if failures >= LOOKUP_FAILURES_TO_STOP:
+                    lookups.append(LookupResult(url=url, error="not looked up: the CDX server kept failing"))
+                    continue
                 found = lookup_copy(url, self.policy, client)
                 lookups.append(found)
+                failures = failures + 1 if found.error else 0
                 if found.error is None:
                     copy = found.copy
                     self._index.set_public_copy(

@@ -186,7 +186,7 @@ def lookup_copy(url: str, policy: ArchivePolicy, client: httpx.Client) -> Lookup
     }
     try:
         response = client.get(policy.cdx_api, params=params, timeout=LOOKUP_TIMEOUT_S)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, OSError) as exc:
         return LookupResult(url=url, error=f"CDX look-up failed: {type(exc).__name__}")
     if response.status_code != 200:
         return LookupResult(url=url, error=f"CDX look-up answered HTTP {response.status_code}")
@@ -307,7 +307,7 @@ class SavePageNow:
                     headers=self._headers,
                     timeout=LOOKUP_TIMEOUT_S,
                 )
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, OSError) as exc:
                 return SaveResult(url=url, outcome=SaveOutcome.RETRY_LATER, detail=f"{type(exc).__name__}")
             if response.status_code == 429:
                 self._sleep(_retry_after(response))
@@ -352,7 +352,7 @@ class SavePageNow:
         address = self._policy.status_api.replace("{job_id}", job_id)
         try:
             response = self._client.get(address, headers=self._headers, timeout=LOOKUP_TIMEOUT_S)
-        except httpx.HTTPError:
+        except (httpx.HTTPError, OSError):
             return None  # asked again at the next poll
         if response.status_code == 429:
             self._sleep(_retry_after(response))

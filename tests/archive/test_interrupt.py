@@ -22,6 +22,7 @@ from _archive_helpers import PAGE, Origin, Resource
 from warcio.archiveiterator import ArchiveIterator
 
 from refcheck.cli import main
+from refcheck.store import STORE_FILE
 
 BIN = Path(sys.executable).parent
 WAIT_S = 60.0
@@ -74,7 +75,7 @@ def test_a_killed_run_leaves_valid_warcs_and_the_next_run_completes_the_rest(
         open_warc: Path | None = None
         while time.monotonic() < deadline and proc.poll() is None:
             found = sorted(warc_dir.glob("*.warc.gz.open")) if warc_dir.is_dir() else []
-            if found and len(responses_in(found[0])) == 3 and indexed(tmp_path / "state/refcheck.sqlite") == 3:
+            if found and len(responses_in(found[0])) == 3 and indexed(tmp_path / "state" / STORE_FILE) == 3:
                 open_warc = found[0]
                 break
             time.sleep(0.05)
