@@ -335,6 +335,10 @@ class ArchiveSession:
     def _finish_warc(self) -> str | None:
         if self._warc is None:
             return None
+        if not any(self._counts.values()):
+            self._warc.discard()  # only its warcinfo: nothing to keep or replay
+            self._warc = None
+            return None
         final = self._warc.close()
         self._warc = None
         return self.layout.relative(final)

@@ -295,6 +295,11 @@ class WarcFile:
         self._size = offset
         return written
 
+    def discard(self) -> None:
+        """Close and delete the file (a run that captured nothing leaves no WARC)."""
+        os.close(self._fd)
+        self.path.unlink(missing_ok=True)
+
     def close(self) -> Path:
         """Close the file and give it its finished name; return that path."""
         os.fsync(self._fd)

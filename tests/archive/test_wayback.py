@@ -374,3 +374,4 @@ def test_a_failing_cdx_server_is_left_alone_after_three_failures(
     assert len(ia.cdx_queries) == 3
     assert [r.error for r in summary.lookups][3:] == ["not looked up: the CDX server kept failing"] * 3
     assert summary.snapshots == ()
+    assert summary.warc is None and not list((tmp_path / "arch").rglob("*.warc.gz*"))  # nothing captured, no WARC
