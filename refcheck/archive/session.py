@@ -199,7 +199,12 @@ class ArchiveSession:
         self._counts = {"response": 0, "revisit": 0}
 
     def __enter__(self) -> ArchiveSession:
-        self.open()
+        try:
+            self.open()
+        except BaseException:
+            self._release()
+            self._index.close()
+            raise
         return self
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:

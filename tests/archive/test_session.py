@@ -236,7 +236,7 @@ def test_a_second_writer_on_the_same_collection_is_refused(origin: Origin, tmp_p
         ArchiveSession(cfg.archive, run_id="one", started_at=now, **common),  # type: ignore[arg-type]
         pytest.raises(ArchiveError, match="another archive run"),
     ):
-        ArchiveSession(cfg.archive, run_id="two", started_at=now, **common).open()  # type: ignore[arg-type]
+        ArchiveSession(cfg.archive, run_id="two", started_at=now, **common).__enter__()  # type: ignore[arg-type]
 
 
 def test_the_archive_command_archives_a_url_list(

@@ -195,3 +195,17 @@ def test_a_finished_warc_is_never_overwritten(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="already exists"):
         WarcFile(tmp_path / "x.warc.gz")
     assert (tmp_path / "x.warc.gz").read_bytes() == b"keep"
+
+
+def test_an_http2_exchange_is_stored_with_its_protocol_and_indexes_with_its_status(tmp_path: Path) -> None:
+    from refcheck.archive.cdxj import write_cdxj
+
+    f = RecordFactory()
+    c = capture(http_version="HTTP/2", response_headers=(("content-type", "text/html"),))
+    resp = f.response(c, payload_digest(c.body))
+    path = write(tmp_path, [resp, f.request(c, resp)])
+    response, request = read(path)
+    assert response.http_headers.protocol == "HTTP/2" and response.http_headers.get_statuscode() == "200"
+    assert request.http_headers.statusline.endswith("HTTP/2")
+    index = write_cdxj([path], tmp_path / "index.cdxj", dir_root=tmp_path).read_text()
+    assert '"status": "200"' in index and '"mime": "text/html"' in index
