@@ -7,13 +7,15 @@ Each subcommand has an ``_add_<name>`` function that declares its arguments and 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from enum import IntEnum
 from pathlib import Path
 
 from refcheck import __version__
-from refcheck.config import Config, load_config
+from refcheck.config import FAIL_POLICIES, Config, load_config
 from refcheck.errors import RefcheckError
 
 
@@ -51,6 +53,10 @@ exit codes:
 
 def _config(args: argparse.Namespace) -> Config:
     return load_config(args.config)
+
+
+def _with_fail_on(config: Config, fail_on: str | None) -> Config:
+    return replace(config, report=replace(config.report, fail_on=fail_on)) if fail_on else config
 
 
 def _documents(args: argparse.Namespace, config: Config) -> list[Path]:
@@ -124,6 +130,7 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner
     _add_report_options(p)
     p.add_argument("--allow-private", action="store_true", help="check private and local addresses too")
     p.add_argument("--no-archive", action="store_true", help="check and report without archiving")
+    p.add_argument("--fail-on", choices=FAIL_POLICIES, help="fail policy, overriding [report] fail_on")
     p.set_defaults(command="run")
     return _run_run
 
@@ -133,7 +140,7 @@ def _run_run(args: argparse.Namespace) -> ExitCode:
 
     outcome = run(
         args.paths,
-        config=_config(args),
+        config=_with_fail_on(_config(args), args.fail_on),
         urls_file=args.urls,
         report_dir=args.report_dir,
         allow_private=args.allow_private,
@@ -265,12 +272,52 @@ def _run_archive(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OFFLINE if is_offline(summary) else ExitCode.OK
 
 
+def _add_issue(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner:
+    p = sub.add_parser(
+        "issue",
+        help="open, update or close the GitHub issue that lists dead sources, from the last run's reports",
+        description="Read the last run's reports (refcheck.json, refcheck.md) and keep one GitHub issue, "
+        "labelled 'refcheck', in step with them: opened on breakage that counts by the fail policy, updated "
+        "(with a comment when another source dies), closed with a comment when every source answers again. "
+        "Uses GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--config", metavar="FILE", help="configuration file (default: references.toml in the current directory)"
+    )
+    p.add_argument("--report-dir", metavar="DIR", help="where the reports are (default: [report] dir, 'reports')")
+    p.add_argument("--fail-on", choices=FAIL_POLICIES, help="fail policy, overriding [report] fail_on")
+    p.add_argument("--label", default="refcheck", help="the issue's label (default: refcheck)")
+    p.add_argument("--dry-run", action="store_true", help="print the issue that would be opened; call nothing")
+    p.set_defaults(command="issue")
+    return _run_issue
+
+
+def _run_issue(args: argparse.Namespace) -> ExitCode:
+    from refcheck.report.issue import issue_command
+
+    outcome = issue_command(
+        _config(args),
+        report_dir=args.report_dir,
+        fail_on=args.fail_on,
+        label=args.label,
+        dry_run=args.dry_run,
+        env=os.environ,
+    )
+    if args.dry_run and outcome.plan.body:
+        _write(f"# {outcome.plan.title}\n\n{outcome.plan.body}", None)
+    print(f"refcheck: {outcome.description}", file=sys.stderr)
+    return ExitCode.OK
+
+
 COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], Runner], ...] = (
     _add_extract,
     _add_run,
     _add_report,
     _add_check,
     _add_archive,
+    _add_issue,
 )
 
 
