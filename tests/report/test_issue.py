@@ -81,7 +81,7 @@ class FakeGitHub:
         self.failures.append((method, status, body or {"message": "error"}, headers or {}))
 
     def handle(self, request: Request) -> Response:
-        data = request.get_json(silent=True)
+        data: Any = request.get_json(silent=True)
         self.calls.append(Call(request.method, request.path, dict(request.args), dict(request.headers), data))
         failure = next((f for f in self.failures if f[0] in (None, request.method)), None)
         if failure is not None:
