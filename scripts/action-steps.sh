@@ -17,7 +17,7 @@
 # 'finish', which the last step runs.
 set -euo pipefail
 
-PYTHON="${PYTHON:-python}"
+PYTHON="${PYTHON:-$(command -v python || command -v python3 || echo python)}"
 REFCHECK="${REFCHECK:-refcheck}"
 
 output() {  # name value: one step output; a value with newlines uses a random delimiter
