@@ -46,9 +46,10 @@ step_install() {
 # documents when references.toml lists some, that exist at HEAD. A changed references.toml
 # means every document is checked again (check=true with no paths).
 step_changed() {
-  local base="${1:?usage: action-steps.sh changed BASE}" changed
-  changed="$(git diff --name-only --diff-filter=d --no-renames "$base" HEAD)"
-  CHANGED="$changed" "$PYTHON" - "${INPUT_CONFIG:-}" >"${RUNNER_TEMP:-/tmp}/refcheck-changed.$$" <<'PY'
+  local base="${1:?usage: action-steps.sh changed BASE}" changed found
+  # quotePath off: a document named in French or Dutch is listed as written, not octal-escaped.
+  changed="$(git -c core.quotePath=false diff --name-only --diff-filter=d --no-renames "$base" HEAD)"
+  found="$(CHANGED="$changed" "$PYTHON" - "${INPUT_CONFIG:-}" <<'PY'
 import glob, os, sys
 from pathlib import Path
 from refcheck.config import DEFAULT_CONFIG_NAME, load_config
@@ -71,9 +72,7 @@ for name in changed:
     if path.suffix.lower() in DOCUMENT_SUFFIXES and path.is_file() and (not config.documents or path.resolve() in listed):
         print(name)
 PY
-  local found
-  found="$(cat "${RUNNER_TEMP:-/tmp}/refcheck-changed.$$")"
-  rm -f "${RUNNER_TEMP:-/tmp}/refcheck-changed.$$"
+  )"
   if [ "$found" = "all" ]; then
     echo "the configuration changed: every document is checked" >&2
     output paths ""

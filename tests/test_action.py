@@ -379,17 +379,22 @@ def test_a_pull_request_checks_only_the_documents_it_changed(repository: Path, r
     git(repository, "commit", "-q", "-m", "base")
     base = git(repository, "rev-parse", "HEAD")
 
-    (repository / "docs" / "new.md").write_text(f"See {site.url('/annual-report')}.\n", encoding="utf-8")
+    # a French name: listed as written, not octal-escaped by git
+    (repository / "docs" / "résumé.md").write_text(f"See {site.url('/annual-report')}.\n", encoding="utf-8")
+    (repository / "docs" / "annex.md").write_text(f"Also {site.url('/annual-report')}.\n", encoding="utf-8")
     (repository / "docs" / "data.csv").write_text("a,b\n", encoding="utf-8")  # not a document
     (repository / "NOTES.md").write_text("Not listed in references.toml.\n", encoding="utf-8")
     (repository / "docs" / "old.md").unlink()  # deleted: nothing to check
     git(repository, "add", "-A")
     git(repository, "commit", "-q", "-m", "pull request")
-    assert changed(repository, base, runner_temp) == {"paths": "docs/new.md", "check": "true"}
+    paths = "docs/annex.md\ndocs/résumé.md"  # a multi-line output, one document a line
+    assert changed(repository, base, runner_temp) == {"paths": paths, "check": "true"}
 
-    run = run_action(repository, runner_temp, {"paths": "docs/new.md\n", "archive": "false"})
+    run = run_action(repository, runner_temp, {"paths": paths, "archive": "false"})
     assert run.exit_code == 0, run.stderr  # the dead source is in brief.md, which did not change
     assert run.action_outputs["total"] == "1"
+    report = json.loads((repository / "reports" / "refcheck.json").read_text(encoding="utf-8"))
+    assert {c["document"] for r in report["references"] for c in r["citations"]} == {"docs/annex.md", "docs/résumé.md"}
 
     head = git(repository, "rev-parse", "HEAD")
     (repository / "references.toml").write_text(
