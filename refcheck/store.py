@@ -25,19 +25,19 @@ import secrets
 import socket
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from refcheck._sqlite import connect, write_transaction
 from refcheck.config import DEFAULT_CONFIRM_DAYS, DEFAULT_CONFIRM_RUNS
 from refcheck.models import DEAD_STATUSES, Attempt, CheckResult, History, Run, Status
 
 STORE_FILE = "refcheck.sqlite"
 SCHEMA_VERSION = 1
-BUSY_TIMEOUT_MS = 30_000
 #: Statuses that prove a source is there (and may be reused from the cache).
 SUCCESS_STATUSES: frozenset[Status] = frozenset({Status.ALIVE, Status.REDIRECTED})
 
@@ -170,16 +170,8 @@ class Store:
         self.path = target
         self.confirm_runs = confirm_runs
         self.confirm_days = confirm_days
-        # isolation_level=None: transactions are opened explicitly (BEGIN IMMEDIATE), so
-        # a writer takes the write lock up front instead of failing on upgrade.
-        self._db = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db = connect(target, _SCHEMA)
         with self._write() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
             db.execute(
                 "INSERT OR IGNORE INTO meta (name, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -195,15 +187,8 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._db)
 
     def start_run(self, config_sha256: str, *, started_at: datetime | None = None) -> Run:
         """Open a new run and return it (``finished_at`` None until ``finish_run``); record with ``run.id``."""

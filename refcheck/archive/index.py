@@ -18,17 +18,15 @@ after its record is on disk (see ``warc.py``), so the index never points at a lo
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from refcheck._sqlite import connect, write_transaction
 from refcheck.archive.warc import warc_date
 from refcheck.errors import ArchiveError
-
-BUSY_TIMEOUT_MS = 30_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS archive_payloads (
@@ -135,14 +133,7 @@ class ArchiveIndex:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            with self._write() as db:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+            self._db = connect(self.path, _SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise ArchiveError(f"cannot open the archive index in {self.path}: {exc}") from None
 
@@ -155,15 +146,8 @@ class ArchiveIndex:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._db)
 
     def payload(self, collection: str, digest: str) -> PayloadRow | None:
         """The first capture of ``digest`` in ``collection``, if any."""
