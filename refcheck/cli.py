@@ -65,6 +65,19 @@ def _documents(args: argparse.Namespace, config: Config) -> list[Path]:
     return document_paths(args.paths, config)
 
 
+def _subparser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, *, help: str, description: str
+) -> argparse.ArgumentParser:
+    """A subcommand's parser, with the exit codes in its --help like the top level."""
+    return sub.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths", nargs="*", metavar="PATH", help="documents or directories (default: from references.toml)"
@@ -75,12 +88,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_extract(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner:
-    p = sub.add_parser(
+    p = _subparser(
+        sub,
         "extract",
         help="list the sources documents cite, repaired, merged and resolved",
         description="Find every URL and identifier the documents cite; nothing is fetched.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_common(p)
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
@@ -117,14 +129,13 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner:
-    p = sub.add_parser(
+    p = _subparser(
+        sub,
         "run",
         help="extract, check, archive and report: the one command a scheduled job runs",
         description="Extract the sources documents cite, check them, archive them as configured, record "
         "the run in the store, write the reports (.html, .md, .json, .csv, .sarif) and exit by the fail policy. "
         "In GitHub Actions, the Markdown report goes to the job summary and dead sources become annotations.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_common(p)
     _add_report_options(p)
@@ -151,13 +162,12 @@ def _run_run(args: argparse.Namespace) -> ExitCode:
 
 
 def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner:
-    p = sub.add_parser(
+    p = _subparser(
+        sub,
         "report",
         help="render the reports of the last run again, from the store",
         description="Write the reports of the last recorded run again; nothing is fetched. The documents "
         "are read again to say where each source is cited.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_common(p)
     _add_report_options(p)
@@ -174,15 +184,14 @@ def _run_report(args: argparse.Namespace) -> ExitCode:
 
 
 def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner:
-    p = sub.add_parser(
+    p = _subparser(
+        sub,
         "check",
         help="check that every cited source is still there, with evidence",
         description="Fetch every source the documents (or a URL list) cite and give a verdict with evidence: "
         "alive, redirected, broken, server-error, blocked, soft-404, timeout, tls-error, unsafe, excluded, "
         "offline. Runs are recorded in the state directory: a re-run reuses recent successes (--max-age) and "
         "an interrupted run is resumed.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_common(p)
     p.add_argument("--urls", metavar="FILE", help="check the URLs in FILE, one a line (with or without PATHs)")
@@ -234,15 +243,14 @@ def _run_check(args: argparse.Namespace) -> ExitCode:
 
 
 def _add_archive(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner:
-    p = sub.add_parser(
+    p = _subparser(
+        sub,
         "archive",
         help="archive what documents cite: WARC, CDXJ, WACZ, manifest, public archive copies",
         description="Check every cited source and keep what it served: a WARC/1.1 per run (unchanged pages "
         "as revisit records), a CDXJ index and a WACZ package per collection, laid out as a pywb collection, "
         "a manifest (CSV and JSON), sources whose content changed since first captured, and Internet Archive "
         "copies (looked up; requested with Save Page Now when [archive] save = true and keys are set).",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_common(p)
     p.add_argument("--urls", metavar="FILE", help="archive the URLs in FILE, one a line (with or without PATHs)")
@@ -273,15 +281,14 @@ def _run_archive(args: argparse.Namespace) -> ExitCode:
 
 
 def _add_issue(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Runner:
-    p = sub.add_parser(
+    p = _subparser(
+        sub,
         "issue",
         help="open, update or close the GitHub issue that lists dead sources, from the last run's reports",
         description="Read the last run's reports (refcheck.json, refcheck.md) and keep one GitHub issue, "
         "labelled 'refcheck', in step with them: opened on breakage that counts by the fail policy, updated "
         "(with a comment when another source dies), closed with a comment when every source answers again. "
         "Uses GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "--config", metavar="FILE", help="configuration file (default: references.toml in the current directory)"
