@@ -24,7 +24,7 @@ from refcheck.models import Citation, CitationKind, Document, ExtractionResult, 
 from refcheck.normalise.language import detect_language
 from refcheck.normalise.merge import merge
 from refcheck.normalise.notes import classify_note, join_note
-from refcheck.normalise.repair import clean_line, find_urls, repair_url
+from refcheck.normalise.repair import INVISIBLE_CHARS, clean_line, find_urls, repair_url
 from refcheck.normalise.urls import canonical_url
 from refcheck.resolve import find_identifiers, identifier_from_url, url_for_key
 from refcheck.resolve._types import ScanContext
@@ -33,7 +33,6 @@ from refcheck.resolve.curated import apply_curated
 DOCUMENT_SUFFIXES = (".pdf", ".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".docx")
 PLACEHOLDER_TARGETS = ("", "#")
 _IBID = re.compile(r"(?i)^(?:ibid(?:em)?|idem|id)\.?(?:[,;\s]|$)")
-_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,7 +47,7 @@ class _Flat:
 def _flatten(text: str) -> _Flat:
     # NOTE hot path: most segments have no hyphenated line end and no invisible
     # character, and then the flat text maps onto the segment one to one.
-    if "-\n" not in text and not any(ch in text for ch in _INVISIBLE):
+    if "-\n" not in text and not any(ch in text for ch in INVISIBLE_CHARS):
         return _Flat(text=text.replace("\n", " "), origin=range(len(text)))
     out: list[str] = []
     origin: list[int] = []
@@ -63,7 +62,7 @@ def _flatten(text: str) -> _Flat:
             if j < n and text[j].islower():
                 i = j  # "Azer-\nbaïdjan" -> "Azerbaïdjan"
                 continue
-        if ch in _INVISIBLE:
+        if ch in INVISIBLE_CHARS:
             i += 1
             continue
         out.append(" " if ch == "\n" else ch)

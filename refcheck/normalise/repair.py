@@ -20,7 +20,8 @@ _LIGATURES = str.maketrans(
     {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
 )
 # Invisible characters that extraction leaves inside words and URLs.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARS))
 _SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " "})
 
 SOFT_HYPHEN = "\u00ad"
@@ -225,7 +226,7 @@ def _raw_end(text: str, start: int, end: int, value: str) -> int:
     i = start
     while i < end and count < wanted:
         ch = text[i]
-        if not ch.isspace() and ch not in "\u00ad\u200b\u200c\u200d\u2060\ufeff":
+        if not ch.isspace() and ch not in INVISIBLE_CHARS:
             count += len(ch.translate(_LIGATURES))
         i += 1
     return i
