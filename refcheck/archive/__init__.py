@@ -90,7 +90,7 @@ def archive_outcomes(
         config: the configuration (``[archive]``, ``state_dir``, its digest).
         run_id: the run's id (default: a new one in the store's form).
         archive_dir: overrides ``[archive] dir``.
-        index_path: the store's SQLite file (default ``<state_dir>/refcheck.sqlite3``).
+        index_path: the store's SQLite file (default ``<state_dir>/refcheck.sqlite``, the store's file).
         only_alive: archive only sources judged alive or redirected.
         public: look up public copies (and request captures when ``[archive] save``).
         clock: the current UTC time.
@@ -145,7 +145,7 @@ def archive_references(
         references: what to archive.
         config: the configuration.
         archive_dir: overrides ``[archive] dir``.
-        index_path: the store's SQLite file (default ``<state_dir>/refcheck.sqlite3``).
+        index_path: the store's SQLite file (default ``<state_dir>/refcheck.sqlite``, the store's file).
         run_id: the run's id (default: a new one).
         allow_private: fetch private and local addresses too (tests, intranets).
         only_alive: archive only sources judged alive or redirected.
