@@ -15,7 +15,10 @@ Where the facts come from
   Democratic Republic).
 * Numbers 191, 193, 194 and 195: the Court's own document codes and case pages
   (``191-20231214-REQ``, ``193-20240301-APP``, ``194-20240411-APP``, ``195-20240429-APP``);
-  No. 192 was verified by the engineer who commissioned the table.
+  No. 192 was verified by the engineer who commissioned the table. The 2024 and 2025
+  decision dates of Nos. 179, 180, 181, 187, 193 and 194 were checked against the Court's
+  press releases and documents (e.g. judgments of 12 November 2024 in Nos. 180 and 181,
+  "General List No. 181").
 * French titles, years and decision dates: the Court's reports and press releases as the
   author knows them. French titles follow the Court's spelling but are written from
   knowledge, not copied from a listing; accents on capitals (``État``, ``Égypte``) are used
@@ -1757,6 +1760,7 @@ ICJ_CASES: tuple[IcjCase, ...] = (
         "GAB v GNQ",
         "Land and Maritime Delimitation and Sovereignty over Islands (Gabon/Equatorial Guinea)",
         "Délimitation terrestre et maritime et souveraineté sur des îles (Gabon/Guinée équatoriale)",
+        ("2025-05-19", _J),
     ),
     _case(
         180,
@@ -1768,6 +1772,7 @@ ICJ_CASES: tuple[IcjCase, ...] = (
         ("2023-02-22", _O),
         ("2023-07-06", _O),
         ("2023-11-17", _O),
+        ("2024-11-12", _J),
     ),
     _case(
         181,
@@ -1778,6 +1783,7 @@ ICJ_CASES: tuple[IcjCase, ...] = (
         ("2021-12-07", _O),
         ("2023-02-22", _O),
         ("2023-07-06", _O),
+        ("2024-11-12", _J),
     ),
     _case(
         182,
@@ -1847,6 +1853,8 @@ ICJ_CASES: tuple[IcjCase, ...] = (
         "Aerial Incident of 8 January 2020 (Canada, Sweden, Ukraine and United Kingdom v. Islamic Republic of Iran)",
         "Incident aérien du 8 janvier 2020 (Canada, Suède, Ukraine et Royaume-Uni c. République islamique d'Iran)",
     ),
+    # Number and English title verified (document 191-20231214-REQ); the French title is
+    # the author's rendering and may differ in wording from the Court's.
     _case(
         191,
         2023,
@@ -1904,5 +1912,5 @@ ICJ_CASES: tuple[IcjCase, ...] = (
 # - Any case entered after those (2025 onwards).
 #
 # Decisions known to exist but left out because their exact dates were not certain here:
-# the preliminary-objections judgments in Nos. 180 and 181 (late 2024), the judgment in
-# No. 179, the advisory opinion in No. 191, and most orders fixing time-limits.
+# the advisory opinion in No. 191, later orders in Nos. 182 and 192-195, and most orders
+# fixing time-limits.
