@@ -1,87 +1,180 @@
-"""PDF: text per page and the ``/URI`` of link annotations (pypdf, BSD-licensed).
+"""PDF: text per page and the ``/URI`` of link annotations, placed on their lines (pypdfium2).
 
-pypdf is pure Python, so it installs everywhere with no compiler and no AGPL licence
-(PyMuPDF is AGPL); its text output keeps the spaced-out URLs that the repair stage is
-built for, and it reads annotations with their rectangles.
+pypdfium2 binds PDFium, the PDF engine of Chromium (Apache-2.0 / BSD-3-Clause, so no AGPL
+as with PyMuPDF). It was chosen by measurement (bench/pdf_libraries.py, bench/README.md):
+about three times pypdf's pages/s with less memory, the same spaced-out URLs for the
+repair stage, AES decryption built in (pypdf needs the ``cryptography`` package for it),
+and character boxes, which put each link annotation on the text line it covers.
 """
 
 from __future__ import annotations
 
-import io
+import ctypes
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
+
+# This module is imported only when a PDF is read (refcheck.extract.read_bytes), so the
+# native library loads then, not with refcheck. pypdfium2 ships no type information.
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import pypdfium2.raw as raw  # type: ignore[import-untyped]
 
 from refcheck.errors import DocumentError
 from refcheck.extract._types import LinkTarget, RawDocument, TextPage
 from refcheck.models import Document, Location
 
+log = logging.getLogger("refcheck")
 
-def _decode_uri(raw: Any) -> str:
-    data = getattr(raw, "original_bytes", None)
-    if data is None:
-        return str(raw)
+# PDFium joins a word hyphenated at a line end and marks the join with one of these. In a
+# URL that hyphen is content ("conference-of-ingos-\nstatement"), so the hyphen and the
+# line break are put back and the repair stage decides, as it does for any other text.
+_HYPHEN_JOINS = str.maketrans({"\ufffe": "-\n", "\x02": "-\n"})
+# Where in an annotation's rectangle to look for text (fractions of its width and height):
+# a grid, because a rectangle may be wider than its text or cover two lines.
+_PROBE_X = (0.1, 0.3, 0.5, 0.7, 0.9)
+_PROBE_Y = (0.8, 0.5, 0.2)
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    uri: bytes
+    rect: tuple[float, float, float, float] | None  # left, bottom, right, top
+
+
+def _decode_uri(data: bytes) -> str:
+    """The spec says ASCII, producers write UTF-8 or Latin-1: decode, then percent-encode (IRI -> URI)."""
+    text = ""
     for encoding in ("ascii", "utf-8", "latin-1"):
         try:
-            text = bytes(data).decode(encoding)
+            text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
     return quote(text.strip(), safe="!#$%&'()*+,/:;=?@[]~-._")
 
 
+def _load_error(exc: Exception, data: bytes, path: str) -> DocumentError:
+    # PDFium's last-error code is global and not reset by a load that fails without setting
+    # it (an empty page tree fails with "Success", or with the previous failure's code), so
+    # a code is believed only when the bytes agree with it.
+    code = getattr(exc, "err_code", None)
+    if b"/Encrypt" in data and code == raw.FPDF_ERR_PASSWORD:
+        return DocumentError(path, "encrypted PDF: it needs a password")
+    if b"/Encrypt" in data and code == raw.FPDF_ERR_SECURITY:
+        return DocumentError(path, "encrypted PDF with a security handler refcheck cannot open")
+    if re.search(rb"/Count\s+0\b", data):
+        return DocumentError(path, "PDF has no pages")
+    return DocumentError(path, "corrupt or truncated PDF: it cannot be parsed")
+
+
+def _page_text(textpage: Any) -> str:
+    return str(textpage.get_text_range()).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _links(pdf: Any, page: Any) -> Iterator[_Link]:
+    """The page's ``/URI`` link annotations. PDFium resolves a relative URI against the
+    catalog's ``/URI /Base`` itself."""
+    position = ctypes.c_int(0)
+    link = raw.FPDF_LINK()
+    while raw.FPDFLink_Enumerate(page, ctypes.byref(position), ctypes.byref(link)):
+        action = raw.FPDFLink_GetAction(link)
+        if not action or raw.FPDFAction_GetType(action) != raw.PDFACTION_URI:
+            continue  # /Dest, /GoTo, /GoToR, /Launch: not web links
+        size = raw.FPDFAction_GetURIPath(pdf, action, None, 0)
+        buffer = ctypes.create_string_buffer(size)
+        raw.FPDFAction_GetURIPath(pdf, action, buffer, size)
+        box = raw.FS_RECTF()
+        rect = (
+            (box.left, box.bottom, box.right, box.top) if raw.FPDFLink_GetAnnotRect(link, ctypes.byref(box)) else None
+        )
+        yield _Link(uri=buffer.value, rect=rect)
+
+
+def _line_of(textpage: Any, text: str, rect: tuple[float, float, float, float] | None) -> int | None:
+    """The 1-based line of ``text`` that the rectangle covers, the topmost when it covers several.
+
+    Probes a grid of points inside the rectangle for the character there; only a few
+    calls per annotation, where a pass over every character box would cost a page's
+    extraction again.
+    """
+    if rect is None:
+        return None
+    left, bottom, right, top = (
+        min(rect[0], rect[2]),
+        min(rect[1], rect[3]),
+        max(rect[0], rect[2]),
+        max(rect[1], rect[3]),
+    )
+    width, height = right - left, top - bottom
+    best: int | None = None
+    for fy in _PROBE_Y:
+        for fx in _PROBE_X:
+            index = textpage.get_index(left + fx * width, bottom + fy * height, 1.0, max(height / 4, 1.0))
+            if index is None:
+                continue
+            offset = raw.FPDFText_GetTextIndexFromCharIndex(textpage, index)
+            if offset < 0:
+                continue
+            line = text[:offset].translate(_HYPHEN_JOINS).count("\n") + 1
+            best = line if best is None else min(best, line)
+        if best is not None:
+            return best  # rows go top-down: the first row with text holds the first line
+    return None
+
+
+def _read_page(pdf: Any, number: int, path: str) -> tuple[TextPage, list[LinkTarget]]:
+    page = pdf[number - 1]
+    try:
+        try:
+            textpage = page.get_textpage()
+        except Exception:  # a damaged content stream loses one page, not the document
+            return TextPage(number=number, lines=()), []
+        try:
+            text = _page_text(textpage)
+            links: list[LinkTarget] = []
+            seen: set[str] = set()
+            for link in _links(pdf, page):
+                uri = _decode_uri(link.uri)
+                if uri in seen:
+                    continue  # Word and LibreOffice write one annotation per line of a wrapped URL
+                seen.add(uri)
+                location = Location(document=path, page=number, line=_line_of(textpage, text, link.rect))
+                links.append(LinkTarget(target=uri, text=None, location=location, source="pdf-annotation"))
+            return TextPage(number=number, lines=tuple(text.translate(_HYPHEN_JOINS).splitlines())), links
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
 def read_pdf(data: bytes, document: Document) -> RawDocument:
-    """Read a PDF's text and web links.
+    """Read a PDF's text and web links; warn (log ``refcheck``) when it has no text layer.
 
     Raises:
-        DocumentError: the PDF is corrupt, truncated or encrypted with a password.
+        DocumentError: the PDF is corrupt, truncated, has no pages, or needs a password.
     """
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
+    path = document.path
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentError(document.path, "encrypted PDF: it needs a password")
-        root: Any = reader.trailer["/Root"].get_object()
-        uri_dict = root.get("/URI")
-        base_obj: Any = uri_dict.get_object() if uri_dict is not None else {}
-        base = str(base_obj.get("/Base", ""))
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise _load_error(exc, data, path) from None
+    try:
+        count = len(pdf)
+        if count == 0:
+            raise DocumentError(path, "PDF has no pages")
         pages: list[TextPage] = []
         links: list[LinkTarget] = []
-        for number, page in enumerate(reader.pages, start=1):
-            try:
-                text = page.extract_text() or ""
-            except Exception:  # a damaged content stream loses one page, not the document
-                text = ""
-            lines = tuple(text.splitlines())
-            pages.append(TextPage(number=number, lines=lines))
-            seen: set[str] = set()
-            for ref in page.get("/Annots") or []:
-                annot = ref.get_object()
-                if annot.get("/Subtype") != "/Link":
-                    continue
-                action = annot.get("/A")
-                action = action.get_object() if action is not None else None
-                if action is None or action.get("/S") != "/URI":
-                    continue
-                uri = _decode_uri(action.get("/URI").get_object())
-                if base and "://" not in uri:
-                    uri = urljoin(base, uri)
-                if uri in seen:
-                    continue
-                seen.add(uri)
-                links.append(
-                    LinkTarget(
-                        target=uri,
-                        text=None,
-                        location=Location(document=document.path, page=number),
-                        source="pdf-annotation",
-                    )
-                )
-    except DocumentError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise DocumentError(document.path, f"corrupt or unreadable PDF ({exc.__class__.__name__}: {exc})") from None
-    if not pages:
-        raise DocumentError(document.path, "PDF has no pages")
+        for number in range(1, count + 1):
+            page, page_links = _read_page(pdf, number, path)
+            pages.append(page)
+            links.extend(page_links)
+    except pdfium.PdfiumError as exc:
+        raise DocumentError(path, f"corrupt or unreadable PDF ({exc})") from None
+    finally:
+        pdf.close()
+    if not any(line.strip() for page in pages for line in page.lines):
+        log.warning("refcheck: warning: %s: the PDF has no text layer (a scan without OCR?): no text extracted", path)
     return RawDocument(document=document, pages=tuple(pages), links=tuple(links))
