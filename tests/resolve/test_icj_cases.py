@@ -21,7 +21,7 @@ def _case(number: int) -> IcjCase:
 def _parties_part(title: str) -> str:
     """The last parenthesised group of a title that names parties (" v. ", " c. " or "/")."""
     groups = re.findall(r"\(([^()]*(?:\([^()]*\))?[^()]*)\)", title)
-    naming = [g for g in groups if " v. " in g or " c. " in g or "/" in g]
+    naming: list[str] = [g for g in groups if " v. " in g or " c. " in g or "/" in g]
     assert naming, title
     return naming[-1]
 

@@ -1,0 +1,88 @@
+"""The machinery every table-driven resolver shares: rows of patterns and key templates.
+
+A source module lists its rows; these functions run them. Keeping the loop here means a
+new source is a table and a URL template, not another copy of the scanning code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from refcheck.resolve._types import IdentifierMatch
+
+
+def _always(groups: Mapping[str, str]) -> bool:
+    return True
+
+
+def word_char(char: str) -> bool:
+    """Whether ``char`` would glue a match to the word before it (what ``\\b`` tests)."""
+    return char.isalnum() or char == "_"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Row:
+    """One recogniser: a regex and how its named groups become a key.
+
+    ``key`` is a :meth:`str.format` template over the match's named groups (after
+    ``fix``); ``accept`` rejects matches the regex cannot rule out by itself.
+    ``glued`` says which characters may not come right before a match: a test in Python
+    rather than a lookbehind, because a pattern that opens with a lookbehind or ``\b``
+    loses the regex engine's literal-prefix scan and runs several times slower.
+    """
+
+    pattern: re.Pattern[str]
+    key: str
+    accept: Callable[[Mapping[str, str]], bool] = _always
+    fix: Callable[[dict[str, str]], dict[str, str]] | None = None
+    glued: Callable[[str], bool] | None = None
+    cue: str = ""  # a substring every match contains: rows whose cue is absent are skipped
+
+    def key_for(self, match: re.Match[str], *, unquote_groups: bool = False) -> str | None:
+        groups = {k: (unquote(v) if unquote_groups else v) for k, v in match.groupdict().items() if v is not None}
+        if self.fix is not None:
+            groups = self.fix(groups)
+        if not self.accept(groups):
+            return None
+        return self.key.format(**groups)
+
+
+def scan_text(
+    rows: tuple[Row, ...],
+    text: str,
+    *,
+    type: str,
+    url_for: Callable[[str, str | None], str | None],
+    language: str | None,
+) -> tuple[IdentifierMatch, ...]:
+    """Every match of every row in ``text``, with its canonical URL."""
+    found = []
+    for row in rows:
+        if row.cue not in text:
+            continue
+        for m in row.pattern.finditer(text):
+            if row.glued is not None and m.start() and row.glued(text[m.start() - 1]):
+                continue
+            key = row.key_for(m)
+            if key is None:
+                continue
+            found.append(
+                IdentifierMatch(
+                    key=key, type=type, url=url_for(key, language), start=m.start(), end=m.end(), raw=m.group(0)
+                )
+            )
+    return tuple(found)
+
+
+def match_url(rows: tuple[Row, ...], url: str, *, type: str) -> IdentifierMatch | None:
+    """The identifier the first matching row reads in ``url`` (percent-escapes decoded)."""
+    for row in rows:
+        m = row.pattern.search(url)
+        if m:
+            key = row.key_for(m, unquote_groups=True)
+            if key is not None:
+                return IdentifierMatch(key=key, type=type, url=url, start=0, end=0, raw=url)
+    return None

@@ -1,0 +1,47 @@
+"""HUDOC items of the European Court of Human Rights: ``001-12345``, ``003-7528728-10337270``.
+
+HUDOC item ids start with a collection prefix (``001`` judgments and decisions in
+English, ``002`` legal summaries, ``003`` press releases, ``004``–``008`` other
+collections and languages); press releases live under ``eng-press``. In prose an id is
+only taken with nothing numeric glued to either side, so phone numbers and ranges stay out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from refcheck.resolve._table import Row, match_url, scan_text
+from refcheck.resolve._types import IdentifierMatch, ScanContext
+
+TYPE = "echr"
+SCHEME = "echr"
+URL_TEMPLATE = "https://hudoc.echr.coe.int/{collection}?i={item}"
+_ITEM = r"00[1-9]-\d{3,8}(?:-\d{3,9})?"
+
+TEXT_ROWS: tuple[Row, ...] = (
+    Row(pattern=re.compile(rf"(?P<id>{_ITEM})(?![\d-])"), key="echr:{id}", glued=lambda c: c.isdigit() or c == "-"),
+)
+URL_ROWS: tuple[Row, ...] = (
+    # ?i=001-…, and the JSON-in-fragment form #{"itemid":["001-…"]}, raw or percent-encoded.
+    Row(
+        pattern=re.compile(
+            rf"(?i)hudoc\.echr\.coe\.int/.*?(?:[?&]i=|%22itemid%22:\[%22|\"itemid\":\[\")(?P<id>{_ITEM})"
+        ),
+        key="echr:{id}",
+    ),
+)
+
+
+def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
+    if "-" not in text:
+        return (), context
+    return scan_text(TEXT_ROWS, text, type=TYPE, url_for=url_for, language=context.language), context
+
+
+def from_url(url: str) -> IdentifierMatch | None:
+    return match_url(URL_ROWS, url, type=TYPE)
+
+
+def url_for(key: str, language: str | None = None) -> str | None:
+    item = key.partition(":")[2]
+    return URL_TEMPLATE.format(collection="eng-press" if item.startswith("003-") else "eng", item=item)

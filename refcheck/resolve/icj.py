@@ -1,0 +1,265 @@
+"""International Court of Justice: cases, orders, judgments and advisory opinions.
+
+A decision is keyed by the case's General List number, its kind and its date:
+``icj:180:order:2023-11-17``. Prose rarely gives the number, so it is found from the
+table in :mod:`refcheck.resolve.icj_cases`: the parties in the order the Court writes
+them (applicant first: 180 is Armenia v. Azerbaijan, 181 Azerbaijan v. Armenia), words of
+the case's title when the same parties have several cases, "General List No. 180" when
+printed, and otherwise the case the document named last. A decision is only read where
+the International Court of Justice is named nearby, never on "Order of" alone, which
+other tribunals (the ICC, ITLOS, arbitral tribunals) use too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import replace
+from functools import cache
+
+from refcheck.resolve._table import Row, match_url
+from refcheck.resolve._types import IdentifierMatch, ScanContext
+from refcheck.resolve.icj_cases import ICJ_CASES, STATES, IcjCase
+
+TYPE = "icj"
+SCHEME = "icj"
+CASE_URL = "https://www.icj-cij.org/case/{number}"
+DECISION_URL = (
+    "https://www.icj-cij.org/sites/default/files/case-related/{number}/{number:03d}-{day}-{code}-01-00-{lang}.pdf"
+)
+DECISION_CODES = {"order": "ord", "judgment": "jud", "advisory-opinion": "adv"}
+_CODE_KINDS = {code: kind for kind, code in DECISION_CODES.items()}
+
+# Names wrap over lines, so any run of spaces may sit between their words.
+COURT = re.compile(
+    r"(?i)\b(?:International\s+Court\s+of\s+Justice|Cour\s+internationale\s+de\s+Justice|Internationaal\s+Gerechtshof)\b"
+    r"|\b(?:ICJ|CIJ|IGH)\b|\bI\.C\.J\.|\bC\.I\.J\."
+)
+OTHER_COURT = re.compile(
+    r"(?i)International\s+Criminal\s+Court|Cour\s+pénale\s+internationale|Internationaal\s+Strafhof|Cour\s+européenne"
+    r"|European\s+Court|Europees\s+Hof|ITLOS|Tribunal|Permanent\s+Court\s+of\s+Arbitration|Cour\s+permanente\s+d'arbitrage"
+)
+_THE_COURT = ("the Court", "la Cour", "het Hof")
+_ABBREVIATIONS = ("ICJ", "CIJ", "IGH", "I.C.J", "C.I.J")
+MONTHS = {
+    **dict.fromkeys(("january", "janvier", "januari"), 1),
+    **dict.fromkeys(("february", "février", "fevrier", "februari"), 2),
+    **dict.fromkeys(("march", "mars", "maart"), 3),
+    **dict.fromkeys(("april", "avril"), 4),
+    **dict.fromkeys(("may", "mai", "mei"), 5),
+    **dict.fromkeys(("june", "juin", "juni"), 6),
+    **dict.fromkeys(("july", "juillet", "juli"), 7),
+    **dict.fromkeys(("august", "août", "aout", "augustus"), 8),
+    **dict.fromkeys(("september", "septembre"), 9),
+    **dict.fromkeys(("october", "octobre", "oktober"), 10),
+    **dict.fromkeys(("november", "novembre"), 11),
+    **dict.fromkeys(("december", "décembre", "decembre"), 12),
+}
+DATE = r"\d{1,2}(?:er)?\s+(?:" + "|".join(MONTHS) + r")\s+\d{4}"
+_DATE_PARTS = re.compile(r"(?i)(\d{1,2})(?:er)?\s+(\S+)\s+(\d{4})")
+DECISION = re.compile(
+    r"(?i)\b(?P<word>advisory opinions?|avis consultatifs?|adviezen|advies|orders?|judgments?|ordonnances?|arrêts?"
+    r"|beschikkingen|beschikking|arresten|arrest|decisions?)\b"
+    rf"(?P<between>[^.;]{{0,90}}?)\b(?:of|du|des|van|dated|that of)\s+(?P<dates>{DATE}(?:\s*(?:,|and|et|en)\s*{DATE})*)"
+)
+# "(Armenia v. Azerbaijan)", and "(France/United Kingdom)" for cases brought by special agreement.
+PARTIES = re.compile(r"\((?P<a>[^()]{2,80}?)(?:\s+(?:v\.|c\.|t\.|tegen)\s+|\s*/\s*)(?P<b>[^()]{2,80}?)\)")
+INSTITUTED = re.compile(
+    r"(?i)(?:instituted by|introduite par|ingesteld door) (?P<a>[A-Z][\w' -]{2,60}?) (?:against|contre|tegen) "
+    r"(?P<b>[A-Z][\w' -]{2,60}?)\b(?: in|,|\.| devant| bij)"
+)
+GENERAL_LIST = re.compile(
+    r"(?i)(?:General List|Rôle général|Algemene Rol)\s*(?:No\.?|n[°o]\.?|nr\.?)\s*(?P<n>\d{1,3})\b"
+)
+
+URL_ROWS: tuple[Row, ...] = (
+    Row(
+        pattern=re.compile(
+            r"(?i)icj-cij\.org/.*case-related/(?P<n>\d+)/\d{3}-(?P<y>\d{4})(?P<m>\d\d)(?P<d>\d\d)-(?P<t>ord|jud|adv)-01-00-"
+        ),
+        key="icj:{n}:{t}:{y}-{m}-{d}",
+        fix=lambda g: {**g, "t": _CODE_KINDS[g["t"].lower()], "n": str(int(g["n"]))},
+    ),
+    Row(pattern=re.compile(r"(?i)icj-cij\.org/(?:en/|fr/)?case/(?P<n>\d+)/?(?:[?#].*)?$"), key="icj:{n}"),
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, typographic apostrophes as plain ones: "États-Unis" is "etats-unis"."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("\u2019", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@cache
+def _codes_by_name() -> dict[str, frozenset[str]]:
+    by_name: dict[str, set[str]] = {}
+    for code, aliases in STATES.items():
+        for alias in aliases:
+            by_name.setdefault(fold(alias), set()).add(code)
+    return {name: frozenset(codes) for name, codes in by_name.items()}
+
+
+@cache
+def _state_pattern() -> re.Pattern[str]:
+    # Longest names first, so "democratic republic of the congo" wins over "congo".
+    names = sorted(_codes_by_name(), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+
+
+def states_in(text: str) -> frozenset[str]:
+    """The state codes named in ``text`` (a party's side of "A v. B"), whatever its accents."""
+    names = _codes_by_name()
+    return frozenset(code for m in _state_pattern().finditer(fold(text)) for code in names[m.group(0)])
+
+
+def _title_words(case: IcjCase) -> frozenset[str]:
+    title = re.sub(r"\([^()]*\)\s*$", "", case.name_en) + " " + re.sub(r"\([^()]*\)\s*$", "", case.name_fr)
+    return frozenset(w for w in re.findall(r"\w{4,}", title.lower()))
+
+
+def cases_for_parties(applicant: str, respondent: str) -> tuple[IcjCase, ...]:
+    """The contentious cases with a party named in ``applicant`` against one named in ``respondent``."""
+    a, b = states_in(applicant), states_in(respondent)
+    if not a or not b:
+        return ()
+    return tuple(c for c in ICJ_CASES if a & set(c.applicant) and b & set(c.respondent))
+
+
+def _decided_on(case: IcjCase, date: str, kind: str = "") -> bool:
+    return any(d == date and (not kind or k == kind) for d, k in case.decisions)
+
+
+def choose_case(candidates: tuple[IcjCase, ...], text: str, date: str = "", previous: int | None = None) -> int | None:
+    """One case among several with the same parties, or ``None`` when the text cannot tell.
+
+    The words of each title that the others lack decide first, then a decision of that
+    date in the table, then the case the document named last.
+    """
+    if len(candidates) <= 1:
+        return candidates[0].number if candidates else None
+    words = set(re.findall(r"\w{4,}", text.lower()))
+    every = frozenset.intersection(*(_title_words(c) for c in candidates))
+    scores = [(len((_title_words(c) - every) & words), c.number) for c in candidates]
+    best = max(s for s, _ in scores)
+    leaders = [n for s, n in scores if s == best]
+    if best and len(leaders) == 1:
+        return leaders[0]
+    dated = [c.number for c in candidates if c.number in leaders and date and _decided_on(c, date)]
+    if len(dated) == 1:
+        return dated[0]
+    return previous if previous in leaders else None
+
+
+def _by_number(number: int) -> IcjCase | None:
+    return next((c for c in ICJ_CASES if c.number == number), None)
+
+
+def _iso(text: str) -> str:
+    m = _DATE_PARTS.match(text)
+    assert m is not None  # only called on text DATE matched
+    day, month, year = m.groups()
+    return f"{year}-{MONTHS[month.lower()]:02d}-{int(day):02d}"
+
+
+def _kind(word: str) -> str:
+    w = word.lower()
+    if w.startswith(("judgment", "arrêt", "arrest")):
+        return "judgment"
+    if w.startswith(("advisory", "avis", "advie")):
+        return "advisory-opinion"
+    if w.startswith("decision"):
+        return ""  # the table says which kind of decision that date was
+    return "order"
+
+
+def _unique_case(date: str, kind: str) -> int | None:
+    hits = [c.number for c in ICJ_CASES if _decided_on(c, date, kind)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _known_kind(number: int, date: str) -> str:
+    case = _by_number(number)
+    return next((k for d, k in case.decisions if d == date), "") if case else ""
+
+
+def _case_named(text: str, previous: int | None, date: str = "") -> int | None:
+    """The case ``text`` names by its number, or by its parties (the last one named wins)."""
+    number = None
+    for m in GENERAL_LIST.finditer(text):
+        if _by_number(int(m.group("n"))):
+            number = int(m.group("n"))
+    for m in sorted([*PARTIES.finditer(text), *INSTITUTED.finditer(text)], key=lambda m: m.start()):
+        chosen = choose_case(cases_for_parties(m.group("a"), m.group("b")), text, date, previous)
+        number = chosen or number
+    return number
+
+
+def _may_name_the_court(text: str) -> bool:
+    # Substring tests first: COURT is a case-insensitive alternation, which the regex
+    # engine scans slowly, and most passages name no court at all.
+    lower = text.lower()
+    return "justice" in lower or "gerechtshof" in lower or any(a in text for a in _ABBREVIATIONS)
+
+
+def _refers_to_the_court(text: str) -> bool:
+    return any(phrase in text for phrase in _THE_COURT)
+
+
+def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
+    courts = list(COURT.finditer(text)) if _may_name_the_court(text) else []
+    if not courts and not (context.icj_case and _refers_to_the_court(text)):
+        return (), context
+    if courts:
+        named = _case_named(text[: courts[-1].end() + 400], context.icj_case)
+        if named:
+            context = replace(context, icj_case=named)
+    matches: list[IdentifierMatch] = []
+    for d in DECISION.finditer(text):
+        if not _about_the_icj(text[max(0, d.start() - 300) : d.end()]):
+            continue
+        kind = _kind(d.group("word"))
+        for date_text in re.findall(DATE, d.group("dates"), flags=re.I):
+            date = _iso(date_text)
+            local = text[max(0, d.start() - 400) : d.start()]
+            number = _case_named(local, context.icj_case, date) or context.icj_case or _unique_case(date, kind)
+            if number is None:
+                continue
+            decision = kind or _known_kind(number, date)
+            if not decision:
+                continue
+            key = f"icj:{number}:{decision}:{date}"
+            matches.append(
+                IdentifierMatch(
+                    key=key,
+                    type=TYPE,
+                    url=url_for(key, context.language),
+                    start=d.start(),
+                    end=d.end(),
+                    raw=text[d.start() : d.end()],
+                )
+            )
+            context = replace(context, icj_case=number)
+    return tuple(matches), context
+
+
+def _about_the_icj(before: str) -> bool:
+    """Whether the nearest court named before a decision is the ICJ (or "the Court")."""
+    nearest_court = max((c.end() for c in COURT.finditer(before)), default=-1)
+    nearest_other = max((c.end() for c in OTHER_COURT.finditer(before)), default=-1)
+    if nearest_court < 0 and not _refers_to_the_court(before):
+        return False
+    return nearest_other <= nearest_court
+
+
+def from_url(url: str) -> IdentifierMatch | None:
+    return match_url(URL_ROWS, url, type=TYPE)
+
+
+def url_for(key: str, language: str | None = None) -> str | None:
+    parts = key.partition(":")[2].split(":")
+    number = int(parts[0])
+    if len(parts) == 3 and parts[1] in DECISION_CODES:
+        day = parts[2].replace("-", "")
+        # English file: every decision has one, while French and bilingual files vary by era.
+        return DECISION_URL.format(number=number, day=day, code=DECISION_CODES[parts[1]], lang="en")
+    return CASE_URL.format(number=number)

@@ -1,0 +1,72 @@
+"""The resolve stage as a whole: every source module has the same shape, and keys round-trip."""
+
+from __future__ import annotations
+
+import pytest
+
+from refcheck.resolve import SOURCES, find_identifiers, identifier_from_url, url_for_key
+from refcheck.resolve._types import ScanContext
+
+CANONICAL_KEYS = [
+    "un:CAT/C/AZE/CO/5",
+    "un:S/2020/1104",
+    "icj:180:order:2023-11-17",
+    "icj:178:judgment:2022-07-22",
+    "icj:180",
+    "echr:003-7528728-10337270",
+    "echr:001-57619",
+    "ep:2023/2879(RSP)",
+    "ep:ta:P9_TA(2023)0356",
+    "be-chamber:55/1597/001",
+    "doi:10.2514/3.24154",
+    "ecli:ECLI:EU:C:1979:42",
+    "ecli:ECLI:NL:HR:2019:2007",
+    "celex:32016R0679",
+]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.__name__.rsplit(".", 1)[-1])
+def test_every_source_has_the_resolver_shape(source: object) -> None:
+    for name in ("TYPE", "SCHEME", "find_in_text", "from_url", "url_for"):
+        assert hasattr(source, name), name
+
+
+@pytest.mark.parametrize("key", CANONICAL_KEYS)
+def test_the_canonical_url_of_a_key_reads_back_as_that_key(key: str) -> None:
+    url = url_for_key(key)
+    assert url is not None and url.startswith("https://")
+    match = identifier_from_url(url)
+    assert match is not None and match.key == key
+
+
+def test_unknown_scheme_has_no_url() -> None:
+    assert url_for_key("isbn:9780198") is None
+
+
+def test_an_ordinary_url_is_no_identifier() -> None:
+    assert identifier_from_url("https://www.reuters.com/world/europe/2023/09/19/x") is None
+
+
+def test_all_sources_in_one_passage_in_order() -> None:
+    text = (
+        "See CAT/C/AZE/CO/5, DOC 55 1597/001, resolution 2023/2879(RSP), ECLI:EU:C:1979:42, CELEX: 32016R0679, "
+        "HUDOC 001-57619 and the ICJ (Armenia v. Azerbaijan) Order of 17 November 2023."
+    )
+    matches, context = find_identifiers(text, ScanContext())
+    assert [m.key for m in matches] == [
+        "un:CAT/C/AZE/CO/5",
+        "be-chamber:55/1597/001",
+        "ep:2023/2879(RSP)",
+        "ecli:ECLI:EU:C:1979:42",
+        "celex:32016R0679",
+        "echr:001-57619",
+        "icj:180:order:2023-11-17",
+    ]
+    assert context.icj_case == 180
+    assert all(m.url for m in matches)
+
+
+def test_overlapping_matches_keep_the_longer() -> None:
+    # The UN row would read "S/2020/1104" inside the longer symbol; only the whole symbol counts.
+    matches, _ = find_identifiers("A/HRC/S/2020/1104/Add.1", ScanContext())
+    assert [m.key for m in matches] == ["un:A/HRC/S/2020/1104/Add.1"]
