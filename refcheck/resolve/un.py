@@ -39,7 +39,7 @@ TEXT_ROWS: tuple[Row, ...] = (
     Row(
         pattern=re.compile(
             rf"(?P<id>(?:{'|'.join(SERIES)})/(?:[A-Z0-9]+(?:\.[0-9]+)?(?:\([A-Z0-9]+\))?/)+"
-            r"(?:[A-Z]+\.)?\d+[A-Z0-9]*(?:/(?:Add|Rev|Corr|Amend)\.\d+)*(?: ?\((?:19|20)\d\d\))?)(?![\w/])"
+            r"(?:[A-Z]+\.)?\d+[A-Z0-9]*(?:-\d+)?(?:/(?:Add|Rev|Corr|Amend)\.\d+)*(?: ?\((?:19|20)\d\d\))?)(?![\w/])"
         ),
         key="un:{id}",
         accept=_has_number,

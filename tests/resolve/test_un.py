@@ -23,6 +23,7 @@ def keys(text: str, language: str | None = None) -> list[str]:
         ("report E/CN.4/2005/7/Add.2; see", ["un:E/CN.4/2005/7/Add.2"]),
         ("résolution S/RES/2334 (2016) du Conseil", ["un:S/RES/2334(2016)"]),
         ("CCPR/C/GC/36 en CERD/C/GC/35", ["un:CCPR/C/GC/36", "un:CERD/C/GC/35"]),
+        ("combined reports (CERD/C/ISR/CO/17-19), paras. 21-23", ["un:CERD/C/ISR/CO/17-19"]),
     ],
 )
 def test_symbols_in_prose(text: str, expected: list[str]) -> None:
