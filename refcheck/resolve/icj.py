@@ -80,7 +80,8 @@ URL_ROWS: tuple[Row, ...] = (
         key="icj:{n}:{t}:{y}-{m}-{d}",
         fix=lambda g: {**g, "t": _CODE_KINDS[g["t"].lower()], "n": str(int(g["n"]))},
     ),
-    Row(pattern=re.compile(r"(?i)icj-cij\.org/(?:en/|fr/)?case/(?P<n>\d+)/?(?:[?#].*)?$"), key="icj:{n}"),
+    # The case page, English (/case/180, /en/case/180) or French (/fr/affaire/180).
+    Row(pattern=re.compile(r"(?i)icj-cij\.org/(?:en/case|case|fr/affaire)/(?P<n>\d+)/?(?:[?#].*)?$"), key="icj:{n}"),
 )
 
 

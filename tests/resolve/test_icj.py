@@ -120,6 +120,11 @@ def test_the_icj_named_but_another_court_nearer_the_decision() -> None:
             "icj:178:judgment:2022-07-22",
         ),
         ("https://www.icj-cij.org/case/180", "icj:180"),
+        ("https://www.icj-cij.org/fr/affaire/180", "icj:180"),
+        (
+            "https://www.icj-cij.org/public/files/case-related/180/180-20231117-ORD-01-00-FR.pdf",
+            "icj:180:order:2023-11-17",
+        ),
     ],
 )
 def test_key_from_url(url: str, key: str) -> None:
