@@ -5,21 +5,19 @@ One small module per source, each a table of rows with its URL template:
 :mod:`~refcheck.resolve.ep`, :mod:`~refcheck.resolve.be_chamber`,
 :mod:`~refcheck.resolve.doi`, :mod:`~refcheck.resolve.ecli`, :mod:`~refcheck.resolve.celex`.
 This module runs them all and settles overlaps; the shape every source module shares
-is described in :mod:`refcheck.resolve._types`.
+is :class:`refcheck.resolve._types.Source`.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from refcheck.resolve import be_chamber, celex, doi, echr, ecli, ep, icj, un
-from refcheck.resolve._types import IdentifierMatch, ScanContext
+from refcheck.resolve._types import IdentifierMatch, ScanContext, Source
 
 __all__ = ["SOURCES", "find_identifiers", "identifier_from_url", "url_for_key"]
 
 # URL recognition tries these in order: HUDOC before the UN, whose pattern is looser.
-SOURCES: tuple[ModuleType, ...] = (echr, doi, un, ep, be_chamber, celex, ecli, icj)
-_BY_SCHEME = {source.SCHEME: source for source in SOURCES}
+SOURCES: tuple[Source, ...] = tuple(m.SOURCE for m in (echr, doi, un, ep, be_chamber, celex, ecli, icj))
+_BY_SCHEME = {source.scheme: source for source in SOURCES}
 
 
 def find_identifiers(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
@@ -44,7 +42,7 @@ def find_identifiers(text: str, context: ScanContext) -> tuple[tuple[IdentifierM
     reach = 0  # end of the furthest non-ICJ match kept: sorted by start, anything before it overlaps
     seen: set[tuple[str, int]] = set()
     for match in found:
-        if match.type != icj.TYPE:
+        if match.type != icj.SCHEME:
             if match.start < reach:
                 continue
             reach = match.end
@@ -58,7 +56,7 @@ def find_identifiers(text: str, context: ScanContext) -> tuple[tuple[IdentifierM
 def identifier_from_url(url: str) -> IdentifierMatch | None:
     """Return the identifier a URL stands for (a HUDOC item, a DOI, a UN symbol …), if any."""
     for source in SOURCES:
-        match: IdentifierMatch | None = source.from_url(url)
+        match = source.from_url(url)
         if match is not None:
             return match
     return None
@@ -69,5 +67,4 @@ def url_for_key(key: str, language: str | None = None) -> str | None:
     source = _BY_SCHEME.get(key.partition(":")[0])
     if source is None:
         return None
-    url: str | None = source.url_for(key, language)
-    return url
+    return source.url_for(key, language)

@@ -1,17 +1,18 @@
 """The machinery every table-driven resolver shares: rows of patterns and key templates.
 
-A source module lists its rows; these functions run them. Keeping the loop here means a
-new source is a table and a URL template, not another copy of the scanning code.
+A source module lists its rows and builds its URLs; :func:`table_source` turns that
+into a :class:`~refcheck.resolve._types.Source`. Keeping the loops here means a new
+source is a table and a URL template, not another copy of the scanning code.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
-from refcheck.resolve._types import IdentifierMatch
+from refcheck.resolve._types import IdentifierMatch, ScanContext, Source, UrlBuilder
 
 
 def _always(groups: Mapping[str, str]) -> bool:
@@ -86,3 +87,37 @@ def match_url(rows: tuple[Row, ...], url: str, *, type: str) -> IdentifierMatch 
             if key is not None:
                 return IdentifierMatch(key=key, type=type, url=url, start=0, end=0, raw=url)
     return None
+
+
+def table_source(
+    scheme: str,
+    *,
+    text_rows: tuple[Row, ...],
+    url_rows: tuple[Row, ...],
+    url_for: UrlBuilder,
+    cues: tuple[str, ...] = (),
+    decode_urls: bool = False,
+) -> Source:
+    """A source run from its tables.
+
+    Args:
+        scheme: the key scheme and match type (``un``, ``ep`` …).
+        text_rows: recognisers over prose; ``()`` when another stage finds them.
+        url_rows: recognisers over URLs.
+        url_for: the canonical URL of a key.
+        cues: substrings one of which any text match contains: text with none is skipped
+            without running a regex, which is most text.
+        decode_urls: match URLs with their percent-escapes decoded (EUR-Lex escapes the
+            colons of an ECLI as often as not).
+    """
+
+    def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
+        if not text_rows or (cues and not any(cue in text for cue in cues)):
+            return (), context
+        return scan_text(text_rows, text, type=scheme, url_for=url_for, language=context.language), context
+
+    def from_url(url: str) -> IdentifierMatch | None:
+        match = match_url(url_rows, unquote(url) if decode_urls else url, type=scheme)
+        return replace(match, url=url, raw=url) if match and decode_urls else match
+
+    return Source(scheme=scheme, find_in_text=find_in_text, from_url=from_url, url_for=url_for)

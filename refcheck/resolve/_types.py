@@ -1,7 +1,8 @@
 """The shape shared by every resolver module.
 
 Each source of identifiers (UN, ICJ, HUDOC, European Parliament, Belgian Chamber, DOI,
-ECLI, CELEX) is one small module holding a table of frozen rows and three functions:
+ECLI, CELEX) is one small module holding a table of frozen rows and a :class:`Source`
+made of three functions (most built by :func:`refcheck.resolve._table.table_source`):
 
 - ``find_in_text(text, context) -> (matches, context)``: the identifiers written in a
   run of prose, with their spans; ``context`` carries what an earlier passage of the same
@@ -53,3 +54,13 @@ class IdentifierMatch:
 TextFinder = Callable[[str, ScanContext], tuple[tuple[IdentifierMatch, ...], ScanContext]]
 UrlRecogniser = Callable[[str], "IdentifierMatch | None"]
 UrlBuilder = Callable[[str, "str | None"], "str | None"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """One source of identifiers as the resolve stage runs it: its key scheme and its three functions."""
+
+    scheme: str
+    find_in_text: TextFinder
+    from_url: UrlRecogniser
+    url_for: UrlBuilder

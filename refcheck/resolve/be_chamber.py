@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 
-from refcheck.resolve._table import Row, match_url, scan_text, word_char
-from refcheck.resolve._types import IdentifierMatch, ScanContext
+from refcheck.resolve._table import Row, table_source, word_char
 
-TYPE = "be-chamber"
 SCHEME = "be-chamber"
 URL_TEMPLATE = "https://www.lachambre.be/FLWB/PDF/{leg}/{num}/{leg}K{num}{part}.pdf"
 
@@ -42,16 +40,10 @@ URL_ROWS: tuple[Row, ...] = (
 )
 
 
-def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
-    if "DOC" not in text and "Doc" not in text and "Parl" not in text:
-        return (), context
-    return scan_text(TEXT_ROWS, text, type=TYPE, url_for=url_for, language=context.language), context
-
-
-def from_url(url: str) -> IdentifierMatch | None:
-    return match_url(URL_ROWS, url, type=TYPE)
-
-
 def url_for(key: str, language: str | None = None) -> str | None:
     leg, num, part = key.partition(":")[2].split("/")
     return URL_TEMPLATE.format(leg=leg, num=num, part=part)
+
+
+SOURCE = table_source(SCHEME, text_rows=TEXT_ROWS, url_rows=URL_ROWS, url_for=url_for, cues=("DOC", "Doc", "Parl"))
+find_in_text, from_url = SOURCE.find_in_text, SOURCE.from_url

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import re
 
-from refcheck.resolve._table import Row, match_url, scan_text
-from refcheck.resolve._types import IdentifierMatch, ScanContext
+from refcheck.resolve._table import Row, table_source
 
-TYPE = "celex"
 SCHEME = "celex"
 URL_TEMPLATE = "https://eur-lex.europa.eu/legal-content/{lang}/TXT/?uri=CELEX:{celex}"
 _LANGS = {"fr": "FR", "nl": "NL", "de": "DE", "es": "ES", "it": "IT"}
@@ -28,15 +26,9 @@ URL_ROWS: tuple[Row, ...] = (
 )
 
 
-def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
-    if "CELEX" not in text:
-        return (), context
-    return scan_text(TEXT_ROWS, text, type=TYPE, url_for=url_for, language=context.language), context
-
-
-def from_url(url: str) -> IdentifierMatch | None:
-    return match_url(URL_ROWS, url, type=TYPE)
-
-
 def url_for(key: str, language: str | None = None) -> str | None:
     return URL_TEMPLATE.format(lang=_LANGS.get(language or "", "EN"), celex=key.partition(":")[2])
+
+
+SOURCE = table_source(SCHEME, text_rows=TEXT_ROWS, url_rows=URL_ROWS, url_for=url_for, cues=("CELEX",))
+find_in_text, from_url = SOURCE.find_in_text, SOURCE.from_url

@@ -11,10 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from refcheck.resolve._table import Row, match_url
-from refcheck.resolve._types import IdentifierMatch, ScanContext
+from refcheck.resolve._table import Row, table_source
 
-TYPE = "doi"
 SCHEME = "doi"
 URL_TEMPLATE = "https://doi.org/{doi}"
 
@@ -38,13 +36,9 @@ def key_for(doi: str) -> str:
     return "doi:" + re.sub(r"(?i)^doi:\s*", "", doi.strip()).lower()
 
 
-def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
-    return (), context
-
-
-def from_url(url: str) -> IdentifierMatch | None:
-    return match_url(URL_ROWS, url, type=TYPE)
-
-
 def url_for(key: str, language: str | None = None) -> str | None:
     return URL_TEMPLATE.format(doi=key.partition(":")[2])
+
+
+SOURCE = table_source(SCHEME, text_rows=(), url_rows=URL_ROWS, url_for=url_for)
+find_in_text, from_url = SOURCE.find_in_text, SOURCE.from_url

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 
-from refcheck.resolve._table import Row, match_url, scan_text
-from refcheck.resolve._types import IdentifierMatch, ScanContext
+from refcheck.resolve._table import Row, table_source
 
-TYPE = "echr"
 SCHEME = "echr"
 URL_TEMPLATE = "https://hudoc.echr.coe.int/{collection}?i={item}"
 _ITEM = r"00[1-9]-\d{3,8}(?:-\d{3,9})?"
@@ -32,16 +30,10 @@ URL_ROWS: tuple[Row, ...] = (
 )
 
 
-def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
-    if "-" not in text:
-        return (), context
-    return scan_text(TEXT_ROWS, text, type=TYPE, url_for=url_for, language=context.language), context
-
-
-def from_url(url: str) -> IdentifierMatch | None:
-    return match_url(URL_ROWS, url, type=TYPE)
-
-
 def url_for(key: str, language: str | None = None) -> str | None:
     item = key.partition(":")[2]
     return URL_TEMPLATE.format(collection="eng-press" if item.startswith("003-") else "eng", item=item)
+
+
+SOURCE = table_source(SCHEME, text_rows=TEXT_ROWS, url_rows=URL_ROWS, url_for=url_for, cues=("-",))
+find_in_text, from_url = SOURCE.find_in_text, SOURCE.from_url

@@ -8,13 +8,9 @@ portals, and the European e-Justice portal searches the rest.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from urllib.parse import unquote
 
-from refcheck.resolve._table import Row, match_url, scan_text, word_char
-from refcheck.resolve._types import IdentifierMatch, ScanContext
+from refcheck.resolve._table import Row, table_source, word_char
 
-TYPE = "ecli"
 SCHEME = "ecli"
 URL_TEMPLATES = {
     "EU": "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=ecli:{ecli}",
@@ -40,20 +36,14 @@ URL_ROWS: tuple[Row, ...] = (
 )
 
 
-def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
-    if "ECLI:" not in text:
-        return (), context
-    return scan_text(TEXT_ROWS, text, type=TYPE, url_for=url_for, language=context.language), context
-
-
-def from_url(url: str) -> IdentifierMatch | None:
-    # EUR-Lex writes the colons of an ECLI percent-encoded as often as not.
-    match = match_url(URL_ROWS, unquote(url), type=TYPE)
-    return replace(match, url=url, raw=url) if match else None
-
-
 def url_for(key: str, language: str | None = None) -> str | None:
     ecli = key.partition(":")[2]
     parts = ecli.split(":")
     country = parts[1] if len(parts) >= 3 else ""
     return URL_TEMPLATES.get(country, FALLBACK_URL).format(ecli=ecli)
+
+
+SOURCE = table_source(
+    SCHEME, text_rows=TEXT_ROWS, url_rows=URL_ROWS, url_for=url_for, cues=("ECLI:",), decode_urls=True
+)
+find_in_text, from_url = SOURCE.find_in_text, SOURCE.from_url

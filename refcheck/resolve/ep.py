@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import re
 
-from refcheck.resolve._table import Row, match_url, scan_text, word_char
-from refcheck.resolve._types import IdentifierMatch, ScanContext
+from refcheck.resolve._table import Row, table_source, word_char
 
-TYPE = "ep"
 SCHEME = "ep"
 PROCEDURE_URL = "https://oeil.europarl.europa.eu/oeil/en/procedure-file?reference={reference}"
 TEXT_ADOPTED_URL = "https://www.europarl.europa.eu/doceo/document/TA-{term}-{year}-{number}_{lang}.html"
@@ -49,14 +47,6 @@ URL_ROWS: tuple[Row, ...] = (
 )
 
 
-def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
-    return scan_text(TEXT_ROWS, text, type=TYPE, url_for=url_for, language=context.language), context
-
-
-def from_url(url: str) -> IdentifierMatch | None:
-    return match_url(URL_ROWS, url, type=TYPE)
-
-
 def url_for(key: str, language: str | None = None) -> str | None:
     rest = key.partition(":")[2]
     if rest.startswith("ta:"):
@@ -65,3 +55,7 @@ def url_for(key: str, language: str | None = None) -> str | None:
             return None
         return TEXT_ADOPTED_URL.format(term=m[1], year=m[2], number=m[3], lang=_LANGS.get(language or "", "EN"))
     return PROCEDURE_URL.format(reference=rest)
+
+
+SOURCE = table_source(SCHEME, text_rows=TEXT_ROWS, url_rows=URL_ROWS, url_for=url_for)
+find_in_text, from_url = SOURCE.find_in_text, SOURCE.from_url

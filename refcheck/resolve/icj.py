@@ -18,10 +18,9 @@ from dataclasses import replace
 from functools import cache
 
 from refcheck.resolve._table import Row, match_url
-from refcheck.resolve._types import IdentifierMatch, ScanContext
+from refcheck.resolve._types import IdentifierMatch, ScanContext, Source
 from refcheck.resolve.icj_cases import ICJ_CASES, STATES, IcjCase
 
-TYPE = "icj"
 SCHEME = "icj"
 CASE_URL = "https://www.icj-cij.org/case/{number}"
 DECISION_URL = (
@@ -232,7 +231,7 @@ def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch
             matches.append(
                 IdentifierMatch(
                     key=key,
-                    type=TYPE,
+                    type=SCHEME,
                     url=url_for(key, context.language),
                     start=d.start(),
                     end=d.end(),
@@ -253,7 +252,7 @@ def _about_the_icj(before: str) -> bool:
 
 
 def from_url(url: str) -> IdentifierMatch | None:
-    return match_url(URL_ROWS, url, type=TYPE)
+    return match_url(URL_ROWS, url, type=SCHEME)
 
 
 def url_for(key: str, language: str | None = None) -> str | None:
@@ -264,3 +263,6 @@ def url_for(key: str, language: str | None = None) -> str | None:
         # English file: every decision has one, while French and bilingual files vary by era.
         return DECISION_URL.format(number=number, day=day, code=DECISION_CODES[parts[1]], lang="en")
     return CASE_URL.format(number=number)
+
+
+SOURCE = Source(scheme=SCHEME, find_in_text=find_in_text, from_url=from_url, url_for=url_for)

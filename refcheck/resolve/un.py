@@ -12,10 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from refcheck.resolve._table import Row, match_url, scan_text, word_char
-from refcheck.resolve._types import IdentifierMatch, ScanContext
+from refcheck.resolve._table import Row, table_source, word_char
 
-TYPE = "un"
 SCHEME = "un"
 LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
 URL_TEMPLATE = "https://docs.un.org/{lang}/{symbol}"
@@ -59,16 +57,10 @@ URL_ROWS: tuple[Row, ...] = (
 )
 
 
-def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
-    if "/" not in text:
-        return (), context
-    return scan_text(TEXT_ROWS, text, type=TYPE, url_for=url_for, language=context.language), context
-
-
-def from_url(url: str) -> IdentifierMatch | None:
-    return match_url(URL_ROWS, url, type=TYPE)
-
-
 def url_for(key: str, language: str | None = None) -> str | None:
     lang = language if language in LANGUAGES else "en"
     return URL_TEMPLATE.format(lang=lang, symbol=key.partition(":")[2])
+
+
+SOURCE = table_source(SCHEME, text_rows=TEXT_ROWS, url_rows=URL_ROWS, url_for=url_for, cues=("/",))
+find_in_text, from_url = SOURCE.find_in_text, SOURCE.from_url

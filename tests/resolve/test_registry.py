@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from refcheck.resolve import SOURCES, find_identifiers, identifier_from_url, url_for_key
-from refcheck.resolve._types import ScanContext
+from refcheck.resolve._types import ScanContext, Source
 
 CANONICAL_KEYS = [
     "un:CAT/C/AZE/CO/5",
@@ -25,10 +25,18 @@ CANONICAL_KEYS = [
 ]
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.__name__.rsplit(".", 1)[-1])
-def test_every_source_has_the_resolver_shape(source: object) -> None:
-    for name in ("TYPE", "SCHEME", "find_in_text", "from_url", "url_for"):
-        assert hasattr(source, name), name
+def test_one_source_per_scheme() -> None:
+    schemes = [source.scheme for source in SOURCES]
+    assert sorted(schemes) == ["be-chamber", "celex", "doi", "echr", "ecli", "ep", "icj", "un"]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.scheme)
+def test_matches_carry_their_scheme_as_type(source: Source) -> None:
+    key = next(k for k in CANONICAL_KEYS if k.startswith(source.scheme + ":"))
+    url = source.url_for(key, None)
+    assert url is not None
+    match = source.from_url(url)
+    assert match is not None and match.type == source.scheme
 
 
 @pytest.mark.parametrize("key", CANONICAL_KEYS)
