@@ -45,9 +45,10 @@ from refcheck.extract.text import decode_text
 from refcheck.models import Document, Location
 
 # Placed before a footnote's text when the splitter's heuristics would not read the
-# line as a footnote ("3 June 2023, …" looks like a wrapped date in text from a PDF).
-# A word joiner is invisible, and later stages drop it.
-_WORD_JOINER = "\u2060"
+# line as a footnote ("3 June 2023, …" looks like a wrapped date in text from a PDF),
+# and left where a link's text only repeated its URL (``[^1]: <https://…>`` must still
+# open footnote 1). A word joiner is invisible, and later stages drop it.
+WORD_JOINER = "\u2060"
 
 # Link text: brackets nest (two levels are plenty in practice).
 _TEXT = r"(?:[^\[\]]|\[(?:[^\[\]]|\[[^\[\]]*\])*\])*"
@@ -112,7 +113,7 @@ def footnote_line(number: int, text: str) -> str:
     """
     line = f"{number} {text}"
     if text.strip() and footnote_opener(line) is None:
-        return f"{number} {_WORD_JOINER}{text}"
+        return f"{number} {WORD_JOINER}{text}"
     return line
 
 
@@ -278,7 +279,7 @@ class _Paragraph:
         which the link already reports (a placeholder's text is always kept)."""
         shown = _unescape(text).strip()
         if target.strip() not in PLACEHOLDER_TARGETS and _URL_TEXT.fullmatch(shown):
-            return _keep_newlines(text)
+            return WORD_JOINER + _keep_newlines(text)
         return text
 
     def _inline(self, m: re.Match[str]) -> str:
@@ -298,7 +299,7 @@ class _Paragraph:
 
     def _autolink(self, m: re.Match[str]) -> str:
         self._link(m, _unescape(m.group("target")), None)
-        return ""
+        return WORD_JOINER
 
     def _html_anchor(self, m: re.Match[str]) -> str:
         raw = m.group("dq") if m.group("dq") is not None else m.group("sq") or m.group("bare") or ""

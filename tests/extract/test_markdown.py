@@ -79,7 +79,8 @@ def test_an_undefined_reference_is_left_as_written() -> None:
 def test_autolinks_and_bare_urls_are_found_once_each() -> None:
     text = "One <https://example.org/auto?a=1&b=2>.\nTwo https://example.org/bare, and www.example.net/page.\n"
     assert links(text) == [("https://example.org/auto?a=1&b=2", None, 1)]
-    assert lines(text) == ("One .", "Two https://example.org/bare, and www.example.net/page.")
+    # The autolink leaves an invisible word joiner where it stood (see the next test).
+    assert lines(text) == ("One \u2060.", "Two https://example.org/bare, and www.example.net/page.")
     assert urls(text)[:2] == [
         ("https://example.org/auto?a=1&b=2", 1, None, "markdown-link"),
         ("https://example.org/bare", 2, None, "text"),
@@ -172,6 +173,14 @@ def test_footnotes_keep_their_numbers_lines_and_links() -> None:
         ("https://www.icj-cij.org/case/180", "icj:180", 6, 2, "text"),
         (None, "un:CAT/C/AZE/CO/5", 7, 2, "text"),
         ("https://www.reuters.com/world/x/", None, 5, 1, "markdown-link"),
+    ]
+
+
+def test_a_footnote_that_is_only_a_link_keeps_its_number() -> None:
+    text = "Body.[^1] More.[^2]\n\n[^1]: <https://example.org/one>\n[^2]: [https://example.org/two](https://example.org/two)\n"
+    assert urls(text) == [
+        ("https://example.org/one", 3, 1, "markdown-link"),
+        ("https://example.org/two", 4, 2, "markdown-link"),
     ]
 
 
