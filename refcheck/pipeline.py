@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,46 +39,89 @@ _IBID = re.compile(r"(?i)^(?:ibid(?:em)?|idem|id)\.?(?:[,;\s]|$)")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Flat:
     """A segment's text with line breaks turned into spaces (hyphenation undone), and
-    for each character its offset in the segment text, so spans map back to lines."""
+    where each character came from, so spans map back to lines.
+
+    The mapping is kept as runs: flat characters ``run_starts[k]`` onwards come one to one
+    from segment characters ``run_origins[k]`` onwards (a per-character table is megabytes
+    for a long segment, and most segments are a single run).
+    """
 
     text: str
-    origin: Sequence[int]
+    run_starts: tuple[int, ...]
+    run_origins: tuple[int, ...]
+
+    def origin(self, index: int) -> int:
+        """The segment offset of flat character ``index`` (0 past the end)."""
+        if not 0 <= index < len(self.text):
+            return 0
+        k = bisect_right(self.run_starts, index) - 1
+        return self.run_origins[k] + index - self.run_starts[k]
+
+
+# What _flatten must look at: a hyphen at a line end, or an invisible character.
+_FLATTEN_SPECIAL = re.compile("-\n|[" + INVISIBLE_CHARS + "]")
 
 
 def _flatten(text: str) -> _Flat:
     # NOTE hot path: most segments have no hyphenated line end and no invisible
     # character, and then the flat text maps onto the segment one to one.
-    if "-\n" not in text and not any(ch in text for ch in INVISIBLE_CHARS):
-        return _Flat(text=text.replace("\n", " "), origin=range(len(text)))
-    out: list[str] = []
-    origin: list[int] = []
+    if "-\n" not in text and (text.isascii() or not any(ch in text for ch in INVISIBLE_CHARS)):
+        return _Flat(text=text.replace("\n", " "), run_starts=(0,), run_origins=(0,))
+    # Runs between special characters are copied whole; only a hyphen at a line end
+    # and invisible characters are looked at one by one.
+    pieces: list[str] = []
+    run_starts: list[int] = []
+    run_origins: list[int] = []
+    size = 0
+    last = ""  # the last character written so far
     i = 0
     n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "-" and i + 1 < n and text[i + 1] == "\n" and out and out[-1].islower():
-            j = i + 1
+
+    def emit(start: int, end: int) -> None:
+        nonlocal size, last
+        if start >= end:
+            return
+        if not run_starts or run_origins[-1] + (size - run_starts[-1]) != start:
+            run_starts.append(size)
+            run_origins.append(start)
+        pieces.append(text[start:end].replace("\n", " "))
+        size += end - start
+        last = pieces[-1][-1]
+
+    while (m := _FLATTEN_SPECIAL.search(text, i)) is not None:
+        at = m.start()
+        emit(i, at)
+        if text[at] != "-":
+            i = at + 1  # an invisible character: dropped
+            continue
+        if last.islower():
+            j = at + 1
             while j < n and text[j].isspace():
                 j += 1
             if j < n and text[j].islower():
                 i = j  # "Azer-\nbaïdjan" -> "Azerbaïdjan"
                 continue
-        if ch in INVISIBLE_CHARS:
-            i += 1
-            continue
-        out.append(" " if ch == "\n" else ch)
-        origin.append(i)
-        i += 1
-    return _Flat(text="".join(out), origin=tuple(origin))
+        emit(at, at + 1)
+        i = at + 1
+    emit(i, n)
+    return _Flat(text="".join(pieces), run_starts=tuple(run_starts) or (0,), run_origins=tuple(run_origins) or (0,))
 
 
 def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    chars = list(text)
-    for start, end in spans:
-        for i in range(start, min(end, len(chars))):
-            if chars[i] != "\n":
-                chars[i] = " "
-    return "".join(chars)
+    """Blank out ``spans`` of ``text`` with spaces, keeping newlines so lines still match."""
+    pieces: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        start, end = max(start, pos), min(end, len(text))
+        if start >= end:
+            continue
+        pieces.append(text[pos:start])
+        pieces.append("\n".join(" " * len(part) for part in text[start:end].split("\n")))
+        pos = end
+    if not pieces:
+        return text
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def _citations_in_segment(
@@ -118,7 +162,7 @@ def _citations_in_segment(
     flat = _flatten(_mask(text, spans))
     matches, context = find_identifiers(flat.text, context)
     for match in matches:
-        offset = flat.origin[match.start] if match.start < len(flat.origin) else 0
+        offset = flat.origin(match.start)
         found.append(Citation(raw=match.raw, kind=CitationKind.IDENTIFIER, location=where(offset), key=match.key))
     found.sort(key=lambda c: c.location.line or 0)
     if segment.footnote is not None and not found:
@@ -129,13 +173,54 @@ def _citations_in_segment(
     return found, context
 
 
-def _segment_for_line(segments: Sequence[Segment], line: int | None) -> Segment | None:
+def _segment_for_line(segments: Sequence[Segment], starts: Sequence[int], line: int | None) -> Segment | None:
+    """The segment holding page line ``line``; ``starts`` are the segments' first lines, in order."""
     if line is None:
         return None
-    for segment in segments:
-        if segment.first_line <= line < segment.first_line + len(segment.lines):
-            return segment
+    k = bisect_right(starts, line) - 1
+    if k >= 0 and line < segments[k].first_line + len(segments[k].lines):
+        return segments[k]
     return None
+
+
+class _CitationIndex:
+    """The citations of one document as a list that grows and changes, with the look-ups
+    reconciling links needs, so that each link costs the citations on its page or line
+    rather than every citation of the document."""
+
+    def __init__(self, citations: Iterable[Citation]) -> None:
+        self.items: list[Citation] = []
+        self._printed: dict[tuple[str, int | None], list[int]] = {}
+        self._on_line: dict[int | None, list[int]] = {}
+        self._canonical: dict[str, str] = {}
+        for citation in citations:
+            self.append(citation)
+
+    def append(self, citation: Citation) -> None:
+        index = len(self.items)
+        self.items.append(citation)
+        if citation.url and citation.source == "text":
+            self._printed.setdefault((citation.location.document, citation.location.page), []).append(index)
+        self._on_line.setdefault(citation.location.line, []).append(index)
+
+    def canonical(self, url: str) -> str:
+        known = self._canonical.get(url)
+        if known is None:
+            known = self._canonical[url] = canonical_url(url)
+        return known
+
+    def printed_prefixes(self, url: str, document: str, page: int | None) -> list[int]:
+        """Indices of printed URLs on the page that are ``url`` or a truncated prefix of it."""
+        target = self.canonical(url)
+        out: list[int] = []
+        for i in self._printed.get((document, page), ()):
+            c = self.items[i]
+            if c.source == "text" and c.url and target.startswith(self.canonical(c.url)):
+                out.append(i)
+        return out
+
+    def on_line(self, line: int | None) -> list[int]:
+        return self._on_line.get(line, [])
 
 
 def _link_citations(
@@ -149,36 +234,30 @@ def _link_citations(
     is replaced by it; an annotation with no printed counterpart is a citation of its
     own, placed on the footnote its rectangle overlaps.
     """
-    citations = list(text_citations)
+    if not links:
+        return text_citations
+    index = _CitationIndex(text_citations)
+    starts = {page: [s.first_line for s in segments] for page, segments in segments_by_page.items()}
     for link in links:
         target = link.target.strip()
         page = link.location.page
-        segment = _segment_for_line(segments_by_page.get(page, []), link.location.line)
+        segment = _segment_for_line(segments_by_page.get(page, []), starts.get(page, []), link.location.line)
         location = replace(link.location, footnote=segment.footnote if segment else link.location.footnote)
         if target in PLACEHOLDER_TARGETS:
-            citations = _mark_placeholder(citations, link, location)
+            _mark_placeholder(index, link, location)
             continue
         if not target.lower().startswith(("http://", "https://", "ftp://", "www.")):
             continue  # relative links point inside the document's own site, not at a source
         url = repair_url(target) if link.source == "pdf-annotation" else target
-        same = [
-            i
-            for i, c in enumerate(citations)
-            if c.url
-            and c.location.page == page
-            and c.location.document == location.document
-            and (canonical_url(c.url) == canonical_url(url) or canonical_url(url).startswith(canonical_url(c.url)))
-            and c.source == "text"
-            and link.source == "pdf-annotation"
-        ]
+        same = index.printed_prefixes(url, location.document, page) if link.source == "pdf-annotation" else []
         if same:
             for i in same:
-                old = citations[i]
+                old = index.items[i]
                 ident = identifier_from_url(url)
-                citations[i] = replace(old, url=url, key=ident.key if ident else None, source="annotation+text")
+                index.items[i] = replace(old, url=url, key=ident.key if ident else None, source="annotation+text")
             continue
         ident = identifier_from_url(url)
-        citations.append(
+        index.append(
             Citation(
                 raw=link.text or target,
                 kind=CitationKind.URL,
@@ -188,21 +267,22 @@ def _link_citations(
                 source=link.source,
             )
         )
-    return citations
+    return index.items
 
 
-def _mark_placeholder(citations: list[Citation], link: LinkTarget, location: Location) -> list[Citation]:
+def _mark_placeholder(index: _CitationIndex, link: LinkTarget, location: Location) -> None:
     note = f"the link in the document has an empty target ({link.target.strip() or 'empty'!r})"
     anchor = (link.text or "").strip()
-    out = list(citations)
+    if not anchor:
+        return
     hit = False
-    for i, c in enumerate(out):
-        if c.location.line == location.line and anchor and c.raw and c.raw in anchor:
-            out[i] = replace(c, note=note, source=link.source)
+    for i in index.on_line(location.line):
+        c = index.items[i]
+        if c.raw and c.raw in anchor:
+            index.items[i] = replace(c, note=note, source=link.source)
             hit = True
-    if not hit and anchor:
-        out.append(Citation(raw=anchor, kind=CitationKind.TITLE, location=location, source=link.source, note=note))
-    return out
+    if not hit:
+        index.append(Citation(raw=anchor, kind=CitationKind.TITLE, location=location, source=link.source, note=note))
 
 
 def scan_document(raw: RawDocument) -> list[Citation]:
@@ -222,7 +302,8 @@ def scan_document(raw: RawDocument) -> list[Citation]:
                 body_language = language or body_language
             else:
                 language = language or body_language
-            context = replace(context, language=language)
+            if language != context.language:
+                context = replace(context, language=language)
             found, context = _citations_in_segment(segment, page.number, raw.document.path, context)
             if segment.footnote is not None:
                 if not any(c.url or c.key for c in found) and _IBID.match(segment.text.strip()):

@@ -12,7 +12,8 @@ footnotes and are never read as numbers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 
 # "6 https://…", "10 Comité contre la torture", "[3] Smith, …", "4. https://…"
 _OPENER = re.compile(
@@ -55,15 +56,33 @@ class Segment:
     lines: tuple[str, ...]
     first_line: int
     footnote: int | None
+    # Derived once: the text is read for every stage and ``line_at`` runs per citation,
+    # so rebuilding them on each call made a long footnote quadratic.
+    _text: str = field(init=False, repr=False, compare=False)
+    _newlines: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        text = "\n".join(self.lines)
+        object.__setattr__(self, "_text", text)
+        object.__setattr__(self, "_newlines", _newline_offsets(text))
 
     @property
     def text(self) -> str:
         """The segment's lines joined with newlines."""
-        return "\n".join(self.lines)
+        return self._text
 
     def line_at(self, offset: int) -> int:
         """Return the page line number of character ``offset`` of ``text``."""
-        return self.first_line + self.text.count("\n", 0, max(offset, 0))
+        return self.first_line + bisect_left(self._newlines, offset)
+
+
+def _newline_offsets(text: str) -> tuple[int, ...]:
+    offsets: list[int] = []
+    i = text.find("\n")
+    while i >= 0:
+        offsets.append(i)
+        i = text.find("\n", i + 1)
+    return tuple(offsets)
 
 
 def footnote_opener(line: str) -> tuple[int, int] | None:

@@ -114,12 +114,15 @@ _WORDS: tuple[tuple[str, frozenset[str]], ...] = (
 )
 _WORD = re.compile(r"[a-zà-ÿ]+")
 _MIN_HITS = 3
+# Every function word of every language: most words of a passage are none of them, and
+# dropping those first leaves a short list to score per language.
+_ANY_WORD = frozenset().union(*(vocab for _, vocab in _WORDS))
 
 
 def detect_language(text: str) -> str | None:
     """Return ``fr``, ``nl``, ``en`` or ``de`` when the passage clearly reads as one, else ``None``."""
-    words = _WORD.findall(text.lower())
-    scores = sorted(((sum(w in vocab for w in words), lang) for lang, vocab in _WORDS), reverse=True)
+    words = list(filter(_ANY_WORD.__contains__, _WORD.findall(text.lower())))
+    scores = sorted(((len(list(filter(vocab.__contains__, words))), lang) for lang, vocab in _WORDS), reverse=True)
     (best, lang), (second, _) = scores[0], scores[1]
     if best >= _MIN_HITS and best >= 1.5 * second:
         return lang

@@ -34,24 +34,41 @@ _EXPLAINS = re.compile(
     )\b""",
 )
 _AUTHOR_START = re.compile(r"^(?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’.-]+,")
+_EXTENSION = re.compile(r"[A-Za-z0-9]{2,5}")
+_HYPHENATED = re.compile(r"[a-zà-ÿ]-$")
 
 
 def join_note(lines: list[str] | tuple[str, ...]) -> str:
     """Join a footnote's lines into one string: undo line-end hyphenation and wrapped extensions."""
-    text = ""
+    # Parts joined once at the end, and only the last characters tested: re-searching
+    # and re-copying the note so far for every line made a long footnote quadratic.
+    parts: list[str] = []
     for raw in lines:
         line = raw.strip()
         if not line:
             continue
-        if not text:
-            text = line
-        elif text.endswith(".") and re.fullmatch(r"[A-Za-z0-9]{2,5}", line):
-            text += line  # "joint statement.\npdf" (corpus 002, footnote 11)
-        elif re.search(r"[a-zà-ÿ]-$", text) and line[:1].islower():
-            text = text[:-1] + line
+        if not parts:
+            parts.append(line)
+        elif parts[-1].endswith(".") and _EXTENSION.fullmatch(line):
+            parts.append(line)  # "joint statement.\npdf" (corpus 002, footnote 11)
+        elif _HYPHENATED.search(_last_chars(parts, 2)) and line[:1].islower():
+            parts[-1] = parts[-1][:-1]
+            if not parts[-1]:
+                parts.pop()
+            parts.append(line)
         else:
-            text += " " + line
-    return text
+            parts.append(" ")
+            parts.append(line)
+    return "".join(parts)
+
+
+def _last_chars(parts: list[str], n: int) -> str:
+    tail = ""
+    for part in reversed(parts):
+        tail = part + tail
+        if len(tail) >= n:
+            break
+    return tail[-n:]
 
 
 def classify_note(text: str) -> CitationKind | None:

@@ -48,6 +48,12 @@ _FOOTNOTE_MARK = re.compile(r"\d{1,3}")
 _URL_TAIL = re.compile(r"/|=|\.(?:pdf|html?|php|aspx?|jsp|docx?|xlsx?)\b", re.I)
 _URLISH = re.compile(r"[/.=?&_%#]|\d")
 _HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,63}$|^xn--", re.I)
+_WHITESPACE = re.compile(r"\s")  # the same characters as str.isspace
+_TOKEN = re.compile(r"\S+")
+# The rest of a line holds nothing but closing punctuation.
+_ONLY_TRAIL_TO_EOL = re.compile("[" + re.escape(_TRAIL + " )]") + "]*(?:\n|\\Z)")
+# Enough of a URL's end for every test _absorbs makes on it ("://", the last joiner).
+_TAIL_CHARS = 8
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,6 +78,8 @@ def clean_line(line: str) -> str:
     Soft hyphens are kept here because at the end of a line they say "this word goes
     on": ``find_urls`` uses that and drops them from what it returns.
     """
+    if line.isascii():
+        return line  # both tables map only non-ASCII characters
     return line.translate(_LIGATURES).translate(_SPACES)
 
 
@@ -80,15 +88,13 @@ def repair_url(raw: str) -> str:
 
     A well-formed URL comes back unchanged, and the repair is idempotent.
     """
-    text = raw.translate(_LIGATURES).translate(_INVISIBLE)
+    text = raw if raw.isascii() else raw.translate(_LIGATURES).translate(_INVISIBLE)
     return "".join(text.split())
 
 
 def _token_end(text: str, i: int) -> int:
-    n = len(text)
-    while i < n and not text[i].isspace():
-        i += 1
-    return i
+    m = _WHITESPACE.search(text, i)
+    return len(text) if m is None else m.start()
 
 
 def _continues(token: str) -> bool:
@@ -106,13 +112,15 @@ def _continues(token: str) -> bool:
 
 
 def _line_is_single_token(text: str, start: int, end: int) -> bool:
-    line_end = text.find("\n", end)
-    rest = text[end : len(text) if line_end < 0 else line_end]
-    return not rest.strip(_TRAIL + " )]")
+    # A match from ``end`` rather than a slice to the line end: a line may be megabytes long.
+    return _ONLY_TRAIL_TO_EOL.match(text, end) is not None
 
 
 def _absorbs(current: str, gap: str, token: str, text: str, token_start: int, token_end: int) -> bool:
-    """Decide whether ``token`` (after whitespace ``gap``) continues the URL ending in ``current``."""
+    """Decide whether ``token`` (after whitespace ``gap``) continues the URL ending in ``current``.
+
+    Only the end of ``current`` is looked at, so a caller may pass just its last characters.
+    """
     newlines = gap.count("\n")
     if current.endswith(("://", ":/")) and newlines <= 1 and not token.lower().startswith(("http", "ftp")):
         return True  # "https:// www.example.org"
@@ -139,13 +147,24 @@ def _absorbs(current: str, gap: str, token: str, text: str, token_start: int, to
 
 def _trim(value: str) -> str:
     """Cut trailing punctuation that belongs to the sentence, keeping balanced brackets."""
-    while value:
-        last = value[-1]
-        if last in _TRAIL or last in _PAIRS and value.count(_PAIRS[last]) < value.count(last):
-            value = value[:-1]
-        else:
+    end = len(value)
+    # Bracket counts of value[:end], taken once: recounting per cut character is
+    # quadratic on a run of closing brackets.
+    counts: dict[str, int] | None = None
+    while end:
+        last = value[end - 1]
+        if last in _TRAIL:
+            end -= 1
+            continue
+        if last not in _PAIRS:
             break
-    return value
+        if counts is None:
+            counts = {ch: value.count(ch, 0, end) for pair in _PAIRS.items() for ch in pair}
+        if counts[_PAIRS[last]] >= counts[last]:
+            break
+        counts[last] -= 1
+        end -= 1
+    return value[:end]
 
 
 def _cut_at_hard_stop(value: str) -> str:
@@ -163,27 +182,47 @@ def _is_plausible(value: str, kind: str) -> bool:
     return bool(_HOST.match(host)) or host == "localhost" or bool(re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host))
 
 
+def _has_hard_stop(piece: str) -> bool:
+    return _HARD_STOPS.search(piece.replace(" ", "").replace("\n", "")) is not None
+
+
 def _extend(text: str, start: int, head_end: int) -> tuple[int, str]:
     """Grow a URL from its start over continuation tokens; return its end and its pieces."""
-    pieces = [text[start:head_end]]
     end = _token_end(text, head_end)
-    pieces.append(text[head_end:end])
+    pieces = [text[start:head_end], text[head_end:end]]
+    # Each test below looks at the newest piece or at the URL's last characters only,
+    # so a URL of many thousand spaced-out pieces is grown in linear time.
+    stopped = any(_has_hard_stop(piece) for piece in pieces)
+    tail = "".join(pieces)[-_TAIL_CHARS:]
     while True:
-        current = "".join(pieces)
-        if _HARD_STOPS.search(current.replace(" ", "").replace("\n", "")) or current.endswith((";", ",")):
+        if stopped or tail.endswith((";", ",")):
             break  # "…07Spread .pdf; https://acleddata …": the URL ended at the ";"
-        j = end
-        while j < len(text) and text[j].isspace():
-            j += 1
-        if j >= len(text):
+        gap_end = _TOKEN.search(text, end)
+        if gap_end is None:
             break
+        j = gap_end.start()
         token_end = _token_end(text, j)
         token = text[j:token_end]
-        if not _absorbs(current, text[end:j], token, text, j, token_end):
+        if not _absorbs(tail, text[end:j], token, text, j, token_end):
             break
         pieces.append(token)
         end = token_end
+        stopped = _has_hard_stop(token)
+        tail = (tail + token)[-_TAIL_CHARS:]
     return end, "".join(pieces)
+
+
+def _may_hold_url(text: str) -> bool:
+    """A cheap necessary condition for ``_START`` to match: its literal parts, case-folded.
+
+    Most paragraphs hold no URL, and substring tests are many times faster than the
+    start pattern's scan (no character that ``re.I`` equates with one of these letters
+    lower-cases to something else).
+    """
+    if "10." in text or "10 ." in text:
+        return True
+    low = text.lower()
+    return "http" in low or "ftp" in low or "www" in low
 
 
 def find_urls(text: str) -> list[FoundUrl]:
@@ -197,6 +236,8 @@ def find_urls(text: str) -> list[FoundUrl]:
         The URLs and DOIs in order of appearance, with spans into ``text``.
     """
     found: list[FoundUrl] = []
+    if not _may_hold_url(text):
+        return found
     pos = 0
     while m := _START.search(text, pos):
         kind = "doi" if m.group("doi") else "url"
@@ -219,14 +260,29 @@ def find_urls(text: str) -> list[FoundUrl]:
     return found
 
 
+def _repaired_length(token: str) -> int:
+    """How many characters ``token`` (no whitespace) gives in a repaired URL."""
+    return len(token) if token.isascii() else len(token.translate(_INVISIBLE).translate(_LIGATURES))
+
+
 def _raw_end(text: str, start: int, end: int, value: str) -> int:
     """Map the end of the repaired value back onto ``text`` (trimmed punctuation excluded)."""
     wanted = len(value)
     count = 0
-    i = start
-    while i < end and count < wanted:
-        ch = text[i]
-        if not ch.isspace() and ch not in INVISIBLE_CHARS:
-            count += len(ch.translate(_LIGATURES))
-        i += 1
-    return i
+    if count >= wanted:
+        return start
+    # Whole tokens first, then character by character inside the token where the value ends.
+    for token in _TOKEN.finditer(text, start, end):
+        piece = token.group()
+        length = _repaired_length(piece)
+        if count + length < wanted:
+            count += length
+            continue
+        i = token.start()
+        for ch in piece:
+            i += 1
+            if ch not in INVISIBLE_CHARS:
+                count += len(ch.translate(_LIGATURES))
+                if count >= wanted:
+                    return i
+    return end
