@@ -4,7 +4,11 @@ Formats are the field's standards written with the field's libraries (warcio, cd
 py-wacz), laid out as a pywb collection, so that the archive opens in pywb and
 ReplayWeb.page without refcheck:
 
+    stream.py    session set-up; a run archived as the checker decides each source
+    recorder.py  the exchanges of each cited URL's redirect chain, from the checker's client
     session.py   one run: captures -> WARC records, digest index, manifest, CDXJ, WACZ
+    records.py   the records of one source: redirect hops, page (or revisit), citations
+    bookkeeping.py  entries, manifest rows, snapshots, pages; public.py  public copies
     warc.py      WARC/1.1 records (warcio), payload digests, crash-safe appends, recovery
     index.py     the archive's tables in the store's SQLite file (dedup, drift, public copies)
     drift.py     "changed since": main text of HTML, decoded body otherwise
@@ -15,8 +19,10 @@ ReplayWeb.page without refcheck:
     _paths.py    every path, from timestamps, run ids and digests; never from URL text
 
 Nothing is fetched twice: ``archive_references`` runs the checker with ``capture=True``
-and archives each exchange the checker kept, as it is yielded; ``archive_outcomes``
-archives outcomes a caller already has (``refcheck run``, ``refcheck check --archive``).
+and archives each exchange the checker kept, with the redirect hops before it, as it is
+yielded; ``RunArchive`` does the same for ``refcheck run``, which sees results, not
+outcomes; ``archive_outcomes`` archives outcomes a caller already has (``refcheck check
+--archive``: final exchanges only, as the checker keeps no hops).
 """
 
 from __future__ import annotations
@@ -25,48 +31,17 @@ import asyncio
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from refcheck.archive.session import ArchiveSession, ArchiveSummary, index_path_for, new_run_id
+from refcheck.archive.recorder import ExchangeRecorder
+from refcheck.archive.session import ArchiveSession
+from refcheck.archive.stream import Clock, RunArchive, open_session, utc_now
+from refcheck.archive.summary import ArchiveSummary
 from refcheck.archive.wayback import LookupResult, PublicCopy, SaveOutcome, SaveResult
 from refcheck.check._types import CheckOutcome
 from refcheck.config import Config
 from refcheck.models import Reference, Status
-
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _session(
-    config: Config,
-    *,
-    archive_dir: str | Path | None,
-    index_path: str | Path | None,
-    run_id: str | None,
-    started_at: datetime,
-    only_alive: bool,
-    public: bool,
-    options: dict[str, Any],
-) -> ArchiveSession:
-    from refcheck.check.fetch import user_agent
-
-    return ArchiveSession(
-        config.archive,
-        archive_dir=archive_dir if archive_dir is not None else config.resolve_path(config.archive.dir),
-        index_path=index_path or index_path_for(config.resolve_path(config.state_dir)),
-        run_id=run_id or new_run_id(started_at),
-        started_at=started_at,
-        config_sha256=config.sha256,
-        user_agent=user_agent(config.check),
-        only_alive=only_alive,
-        public=public and config.archive.public_lookup,
-        **options,
-    )
 
 
 def archive_outcomes(
@@ -102,17 +77,16 @@ def archive_outcomes(
     Raises:
         ArchiveError: the archive directory or index cannot be written.
     """
-    now = clock or _utc_now
     by_key = {r.key: r for r in references}
-    session = _session(
+    session = open_session(
         config,
         archive_dir=archive_dir,
         index_path=index_path,
         run_id=run_id,
-        started_at=now(),
         only_alive=only_alive,
         public=public,
-        options={"now": now, **options},
+        clock=clock,
+        **options,
     )
     with session:
         for outcome in outcomes:
@@ -160,24 +134,25 @@ def archive_references(
     """
     from refcheck.check import check_references
 
-    now = clock or _utc_now
     policy = replace(config.check, allow_private=True) if allow_private else config.check
     by_key = {r.key: r for r in references}
-    session = _session(
+    recorder = ExchangeRecorder(references, policy, clock=clock or utc_now)
+    session = open_session(
         config,
         archive_dir=archive_dir,
         index_path=index_path,
         run_id=run_id,
-        started_at=now(),
         only_alive=only_alive,
         public=public,
-        options={"now": now, **options},
+        clock=clock,
+        **options,
     )
 
     async def run(advance: Callable[[], None]) -> None:
-        stream = check_references(references, policy, capture=True, clock=clock, client_factory=client_factory)
+        factory = recorder.client_factory(client_factory)
+        stream = check_references(references, policy, capture=True, clock=clock, client_factory=factory)
         async for outcome in stream:
-            session.add(outcome, by_key.get(outcome.result.key))
+            session.add(outcome, by_key.get(outcome.result.key), recorder.claim(outcome.result))
             advance()
 
     with session:
@@ -210,6 +185,7 @@ __all__ = [
     "ArchiveSummary",
     "LookupResult",
     "PublicCopy",
+    "RunArchive",
     "SaveOutcome",
     "SaveResult",
     "archive_outcomes",

@@ -2,143 +2,69 @@
 
 ``ArchiveSession`` takes check outcomes one at a time as the checker yields them (so a
 run killed half-way has already written what it fetched) and never fetches anything
-itself: what it archives is the exchange the checker kept. At the end it looks up
-public copies, asks for new ones when configured, and rewrites the index, the manifest
-and the package. Opening a session first finishes WARCs a killed run left open.
+itself: what it archives is the exchange the checker kept, with the redirect hops that
+led there (``recorder.py``). At the end it looks up public copies, asks for new ones
+when configured, and rewrites the index, the manifest and the package. Opening a
+session first finishes WARCs a killed run left open.
 
-Per capture it writes, in one fsynced append: a ``response`` (or, when the payload
-digest is already in the collection, a ``revisit`` pointing at the first capture), the
-``request`` and a ``metadata`` record saying where the source is cited.
+Per source it writes, in one fsynced append, the records ``records.py`` builds: each
+redirect hop (``response`` + ``request``), the page (``response``, or ``revisit`` when its
+payload digest is already in the collection) with its ``request``, and a ``metadata``
+record saying where the source is cited. The digest index is updated only after that
+append returns, so it never points at a lost record.
+
+    bookkeeping.py  entries, manifest rows, snapshots, pages (pure)
+    public.py       public archive look-ups and Save Page Now requests
+    _lock.py        one writer per collection
+    summary.py      what a run wrote and found
 """
 
 from __future__ import annotations
 
 import contextlib
-import secrets
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
 from refcheck._files import write_atomic
+from refcheck.archive import public
+from refcheck.archive._lock import CollectionLock
 from refcheck.archive._paths import Layout, check_name, run_stem
+from refcheck.archive.bookkeeping import Entry, pages, rows_and_snapshots
 from refcheck.archive.cdxj import write_cdxj
 from refcheck.archive.drift import content_digest
 from refcheck.archive.index import ArchiveIndex, CaptureRow
-from refcheck.archive.manifest import ManifestRow, render_manifest_csv, render_manifest_json
-from refcheck.archive.wacz import Page, page_title, write_wacz
-from refcheck.archive.warc import (
-    Original,
-    RecordFactory,
-    WarcFile,
-    payload_digest,
-    recover,
-)
-from refcheck.archive.wayback import (
-    LookupResult,
-    SaveOutcome,
-    SavePageNow,
-    SaveResult,
-    Sleep,
-    lookup_copy,
-    make_client,
-)
+from refcheck.archive.manifest import render_manifest_csv, render_manifest_json
+from refcheck.archive.public import ALIVE_STATUSES
+from refcheck.archive.recorder import CaptureChain
+from refcheck.archive.records import metadata_fields, source_records
+from refcheck.archive.summary import ArchiveSummary, new_run_id
+from refcheck.archive.wacz import page_title, write_wacz
+from refcheck.archive.warc import Original, RecordFactory, WarcFile, payload_digest, recover
+from refcheck.archive.wayback import LookupResult, SaveResult, Sleep, make_client
 from refcheck.check._types import CheckOutcome
 from refcheck.config import ArchivePolicy
-from refcheck.errors import ArchiveError
-from refcheck.models import CheckResult, Reference, Snapshot, Status
+from refcheck.models import CheckResult, Reference, Snapshot
 
-try:  # POSIX: one writer per collection; elsewhere runs are trusted not to overlap
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
-
-#: Statuses that say the source is there: drift is judged and --only-alive keeps these.
-ALIVE_STATUSES = frozenset({Status.ALIVE, Status.REDIRECTED})
-#: Statuses for which the public archive is worth asking about.
-LOOKUP_SKIP = frozenset({Status.UNSAFE, Status.EXCLUDED, Status.UNRESOLVED, Status.OFFLINE})
-#: A public look-up younger than this is not repeated.
-PUBLIC_LOOKUP_MAX_AGE = timedelta(hours=20)
-#: Consecutive failed look-ups after which the public archive is left alone for this run
-#: (it is down or unreachable: each further try would only wait for its timeout).
-LOOKUP_FAILURES_TO_STOP = 3
-MAX_CITATION_FIELDS = 50
+__all__ = [
+    "ArchiveSession",
+    "ArchiveSummary",
+    "index_path_for",
+    "new_run_id",
+]
 
 
-def new_run_id(started_at: datetime) -> str:
-    """A run id in the store's form: ``20250301T120000Z-1a2b3c``."""
-    return f"{started_at.astimezone(UTC):%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ArchiveSummary:
-    """What an archive run wrote and found. Paths are relative to the archive directory."""
-
-    run_id: str
-    archive_dir: str
-    warc: str | None
-    snapshots: tuple[Snapshot, ...]
-    responses: int
-    revisits: int
-    changed: tuple[str, ...]  # keys whose content changed since their first capture
-    not_captured: tuple[tuple[str, str], ...]  # (key, why)
-    lookups: tuple[LookupResult, ...]
-    saves: tuple[SaveResult, ...]
-    recovered: tuple[str, ...]  # WARCs a killed run left open, finished now
-    manifest: tuple[str, ...]
-    cdxj: str | None
-    wacz: str | None
-
-    def describe(self) -> str:
-        """One line for the terminal."""
-        copies = sum(1 for s in self.snapshots if s.public_copy)
-        saved = sum(1 for s in self.saves if s.outcome is SaveOutcome.SAVED)
-        where = f" into {self.archive_dir}/{self.warc}" if self.warc else ""
-        parts = [
-            f"archived {self.responses + self.revisits} captures{where}",
-            f"{self.responses} new, {self.revisits} unchanged (revisit)",
-            f"{len(self.changed)} changed since first capture",
-            f"{len(self.not_captured)} not captured",
-            f"{copies} with a public archive copy",
-        ]
-        if self.saves:
-            parts.append(f"{saved} of {len(self.saves)} saved to the public archive")
-        if self.wacz:
-            parts.append(f"package {self.archive_dir}/{self.wacz}")
-        return "; ".join(parts)
-
-
-@dataclass(slots=True)
-class _Entry:
-    """What the session remembers of one reference until the run ends (small, no body)."""
-
-    result: CheckResult
-    snapshot: Snapshot | None = None
-    payload: str = ""
-    why_not: str = ""
-
-
-def _where(reference: Reference | None) -> list[tuple[str, str]]:
-    if reference is None:
-        return []
-    fields: list[tuple[str, str]] = []
-    for citation in reference.citations[:MAX_CITATION_FIELDS]:
-        loc = citation.location
-        where = [loc.document]
-        if loc.page is not None:
-            where.append(f"page {loc.page}")
-        if loc.line is not None:
-            where.append(f"line {loc.line}")
-        if loc.footnote is not None:
-            where.append(f"footnote {loc.footnote}")
-        if loc.language:
-            where.append(f"language {loc.language}")
-        fields.append(("cited-in", ", ".join(where)))
-        fields.append(("citation", citation.raw))
-    return fields
+def _why_not(result: CheckResult, only_alive: bool, chain: CaptureChain) -> str:
+    """Why a source is not archived this run, or "" when it is."""
+    if chain.final is None:
+        cached = " (result reused, nothing fetched)" if result.from_cache else ""
+        return f"not captured{cached}: {result.status.value}"
+    if only_alive and result.status not in ALIVE_STATUSES:
+        return f"not archived: {result.status.value} (--only-alive)"
+    return ""
 
 
 class ArchiveSession:
@@ -180,29 +106,28 @@ class ArchiveSession:
         self.policy = policy
         self.layout = Layout.create(archive_dir, policy.collection)
         self.run_id = check_name(run_id, "run id")
-        self.stem = run_stem(started_at, run_id)
         self.started_at = started_at
+        self.stem = run_stem(started_at, run_id)
         self.config_sha256 = config_sha256
         self.user_agent = user_agent
         self.only_alive = only_alive
         self.public = public
         self._http = http_client
-        self._sleep = sleep
-        self._monotonic = monotonic
+        self._save_options = {k: v for k, v in (("sleep", sleep), ("monotonic", monotonic)) if v is not None}
         self._now = now or (lambda: datetime.now(UTC))
         self._index = ArchiveIndex(index_path)
         self._factory = RecordFactory()
-        self._lock: IO[bytes] | None = None
+        self._lock = CollectionLock(self.layout.lock, self.layout.collection_dir)
         self._warc: WarcFile | None = None
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[str, Entry] = {}
         self._recovered: list[str] = []
-        self._counts = {"response": 0, "revisit": 0}
+        self._counts = {"response": 0, "revisit": 0, "redirect": 0}
 
     def __enter__(self) -> ArchiveSession:
         try:
             self.open()
         except BaseException:
-            self._release()
+            self._lock.release()
             self._index.close()
             raise
         return self
@@ -211,12 +136,16 @@ class ArchiveSession:
         if self._warc is not None:
             # Every record in the file is complete: finish it so it is a valid WARC.
             self._finish_warc()
-        self._release()
+        self._lock.release()
         self._index.close()
+
+    def __contains__(self, key: object) -> bool:
+        """Whether the source ``key`` was added to this run already."""
+        return key in self._entries
 
     def open(self) -> None:
         """Take the collection's lock, finish WARCs left open, start this run's WARC."""
-        self._take_lock()
+        self._lock.acquire()
         for path in self.layout.unfinished_warcs():
             finished = recover(path)
             if finished.exists():
@@ -236,72 +165,46 @@ class ArchiveSession:
         )
         self._warc.append([info])
 
-    def _take_lock(self) -> None:
-        handle = self.layout.lock.open("ab")
-        if fcntl is not None:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                handle.close()
-                raise ArchiveError(
-                    f"another archive run is writing to {self.layout.collection_dir}; wait for it to end"
-                ) from None
-        self._lock = handle
+    def add(
+        self, outcome: CheckOutcome, reference: Reference | None = None, chain: CaptureChain | None = None
+    ) -> Snapshot | None:
+        """Archive one check outcome; return the snapshot written, if any.
 
-    def _release(self) -> None:
-        if self._lock is not None:
-            self._lock.close()  # closing drops the flock
-            self._lock = None
-
-    def add(self, outcome: CheckOutcome, reference: Reference | None = None) -> Snapshot | None:
-        """Archive one check outcome (its capture, if it has one); return the snapshot written."""
+        ``chain`` is what ``ExchangeRecorder.claim`` kept of the source (its redirect hops
+        and, when the caller sees results only, its page); without one the page is the
+        outcome's own capture.
+        """
         result = outcome.result
-        entry = _Entry(result=result)
-        self._entries[result.key] = entry
-        capture = outcome.capture
-        if capture is None:
-            cached = " (result reused, nothing fetched)" if result.from_cache else ""
-            entry.why_not = f"not captured{cached}: {result.status.value}"
+        if chain is None or chain.final is None:
+            chain = CaptureChain(hops=chain.hops if chain else (), final=outcome.capture)
+        why_not = _why_not(result, self.only_alive, chain)
+        self._entries[result.key] = Entry(result=result, why_not=why_not)
+        if why_not:
             return None
-        if self.only_alive and result.status not in ALIVE_STATUSES:
-            entry.why_not = f"not archived: {result.status.value} (--only-alive)"
-            return None
+        snapshot = self._write(result, reference, chain)
+        self._entries[result.key] = Entry(result=result, snapshot=snapshot)
+        return snapshot
+
+    def _write(self, result: CheckResult, reference: Reference | None, chain: CaptureChain) -> Snapshot:
         assert self._warc is not None, "add() before open()"
-        digest = payload_digest(capture.body)
+        page = chain.final
+        assert page is not None
+        digest = payload_digest(page.body)
         original = self._original(digest)
-        if original is None:
-            main = self._factory.response(capture, digest)
-        else:
-            main = self._factory.revisit(capture, digest, original)
-        request = self._factory.request(capture, main)
-        fields = [
-            ("reference-key", result.key),
-            ("cited-url", result.url),
-            ("captured-url", capture.url),
-            ("check-status", result.status.value),
-            ("check-evidence", result.evidence),
-            ("refcheck-run-id", self.run_id),
-            *_where(reference),
-        ]
-        metadata = self._factory.metadata(f"urn:refcheck:citations:{capture.url}", fields, main)
-        written = self._warc.append([main, request, metadata])[0]
-        changed_since = None
-        text_digest = content_digest(capture)
-        if result.status in ALIVE_STATUSES:
-            first = self._index.first_capture(self.policy.collection, result.key)
-            if first is not None and first.content_digest != text_digest:
-                changed_since = first.captured_at
-        warc_rel = self.layout.relative(self._warc.final)
+        fields = metadata_fields(result, page, chain.hops, self.run_id, reference)
+        built = source_records(self._factory, chain, digest, original, fields)
+        written = self._warc.append(list(built.records))[built.main_index]
+        changed_since = self._changed_since(result, page_digest := content_digest(page))
         self._index.add_capture(
             self.policy.collection,
             CaptureRow(
                 run_id=self.run_id,
                 key=result.key,
-                url=capture.url,
-                captured_at=capture.captured_at,
-                status=capture.status,
+                url=page.url,
+                captured_at=page.captured_at,
+                status=page.status,
                 payload_digest=digest,
-                content_digest=text_digest,
+                content_digest=page_digest,
                 warc=self._warc.name,
                 offset=written.offset,
                 record_id=written.record_id,
@@ -311,20 +214,26 @@ class ArchiveSession:
             ),
         )
         self._counts[written.record_type] += 1
-        entry.payload = digest
-        entry.snapshot = Snapshot(
+        self._counts["redirect"] += len(chain.hops)
+        return Snapshot(
             key=result.key,
-            url=capture.url,
-            warc=warc_rel,
+            url=page.url,
+            warc=self.layout.relative(self._warc.final),
             record_id=written.record_id,
             offset=written.offset,
-            captured_at=capture.captured_at,
+            captured_at=page.captured_at,
             payload_digest=digest,
-            status=capture.status,
+            status=page.status,
             revisit_of=original.record_id if original else None,
             changed_since=changed_since,
         )
-        return entry.snapshot
+
+    def _changed_since(self, result: CheckResult, text_digest: str) -> datetime | None:
+        """When the first capture of a live source was taken, if its content has changed since."""
+        if result.status not in ALIVE_STATUSES:
+            return None
+        first = self._index.first_capture(self.policy.collection, result.key)
+        return first.captured_at if first is not None and first.content_digest != text_digest else None
 
     def _original(self, digest: str) -> Original | None:
         row = self._index.payload(self.policy.collection, digest)
@@ -340,7 +249,7 @@ class ArchiveSession:
     def _finish_warc(self) -> str | None:
         if self._warc is None:
             return None
-        if not any(self._counts.values()):
+        if not (self._counts["response"] or self._counts["revisit"]):
             self._warc.discard()  # only its warcinfo: nothing to keep or replay
             self._warc = None
             return None
@@ -351,9 +260,10 @@ class ArchiveSession:
     def finish(self, references: Sequence[Reference] = ()) -> ArchiveSummary:
         """End the run: finish the WARC, public copies, manifest, CDXJ index and WACZ."""
         warc = self._finish_warc()
-        lookups, saves = self._public_copies() if self.public else ((), ())
+        lookups, saves = self._public_copies() if self.public else ([], [])
         by_key = {r.key: r for r in references}
-        rows, snapshots = self._rows()
+        latest = self._index.latest_captures(self.policy.collection)
+        rows, snapshots = rows_and_snapshots(self._entries, {c.key: c for c in latest}, self._index.public, self.layout)
         stamp = self._now()
         manifest_json = self.layout.manifest(self.stem, ".json")
         manifest_csv = self.layout.manifest(self.stem, ".csv")
@@ -364,12 +274,12 @@ class ArchiveSession:
         write_atomic(manifest_csv, render_manifest_csv(rows))
         warcs = self.layout.finished_warcs()
         write_cdxj(warcs, self.layout.cdxj, dir_root=self.layout.warc_dir)
-        pages = self._pages(by_key)
+        listed = pages(latest, by_key, self.layout)
         wacz = None
-        if pages:
+        if listed:
             write_wacz(
                 warcs,
-                pages,
+                listed,
                 self.layout.wacz,
                 title=f"refcheck collection {self.policy.collection}",
                 description="Sources cited by documents, captured by refcheck; one page per cited URL.",
@@ -382,6 +292,7 @@ class ArchiveSession:
             snapshots=tuple(snapshots),
             responses=self._counts["response"],
             revisits=self._counts["revisit"],
+            redirects=self._counts["redirect"],
             changed=tuple(s.key for s in snapshots if s.changed_since is not None and s.warc == warc),
             not_captured=tuple((k, e.why_not) for k, e in sorted(self._entries.items()) if e.why_not),
             lookups=tuple(lookups),
@@ -393,63 +304,16 @@ class ArchiveSession:
         )
 
     def _public_copies(self) -> tuple[list[LookupResult], list[SaveResult]]:
-        wanted = [
-            e.result.url
-            for e in self._entries.values()
-            if e.result.url and e.result.status not in LOOKUP_SKIP and e.result.url.startswith(("http:", "https:"))
-        ]
-        if not wanted:
+        urls = public.lookup_urls(self._entries.values())
+        if not urls:
             return [], []
-        now = self._now()
         with self._client() as client:
-            lookups = []
-            failures = 0
-            for url in dict.fromkeys(wanted):
-                known = self._index.public(url)
-                if known and known.looked_up_at and now - known.looked_up_at < PUBLIC_LOOKUP_MAX_AGE:
-                    continue
-                if failures >= LOOKUP_FAILURES_TO_STOP:
-                    lookups.append(LookupResult(url=url, error="not looked up: the CDX server kept failing"))
-                    continue
-                found = lookup_copy(url, self.policy, client)
-                lookups.append(found)
-                failures = failures + 1 if found.error else 0
-                if found.error is None:
-                    copy = found.copy
-                    self._index.set_public_copy(
-                        url,
-                        copy.copy_url if copy else None,
-                        copy.captured_at if copy else None,
-                        copy.digest if copy else None,
-                        now,
-                    )
-            saves = self._save(client) if self.policy.save else []
+            lookups = public.look_up(urls, self.policy, self._index, client, self._now())
+            saves: list[SaveResult] = []
+            if self.policy.save:
+                wanted = public.save_urls(self._entries.values(), self._index)
+                saves = public.save(wanted, self.policy, self._index, client, self._now, **self._save_options)
         return lookups, saves
-
-    def _save(self, client: httpx.Client) -> list[SaveResult]:
-        if not (self.policy.access_key and self.policy.secret_key):
-            return []
-        urls = []
-        for entry in self._entries.values():
-            if entry.snapshot is None or entry.result.status not in ALIVE_STATUSES:
-                continue
-            known = self._index.public(entry.result.url)
-            ours = entry.payload.removeprefix("sha1:")
-            if known and known.copy_digest and known.copy_digest == ours:
-                continue  # the public copy is byte-identical to ours
-            urls.append(entry.result.url)
-        options: dict[str, Any] = {}
-        if self._sleep is not None:
-            options["sleep"] = self._sleep
-        if self._monotonic is not None:
-            options["monotonic"] = self._monotonic
-        results = SavePageNow(self.policy, client, **options).save_all(list(dict.fromkeys(urls)))
-        now = self._now()
-        for saved in results:
-            self._index.set_save_outcome(saved.url, saved.outcome.value, saved.detail, now)
-            if saved.copy is not None:
-                self._index.set_public_copy(saved.url, saved.copy.copy_url, saved.copy.captured_at, None, now)
-        return results
 
     @contextlib.contextmanager
     def _client(self) -> Iterator[httpx.Client]:
@@ -458,87 +322,6 @@ class ArchiveSession:
             return
         with make_client() as client:
             yield client
-
-    def _rows(self) -> tuple[list[ManifestRow], list[Snapshot]]:
-        latest = {c.key: c for c in self._index.latest_captures(self.policy.collection)}
-        rows: list[ManifestRow] = []
-        snapshots: list[Snapshot] = []
-        for key, entry in sorted(self._entries.items()):
-            result = entry.result
-            snapshot = entry.snapshot
-            if snapshot is None and key in latest:
-                # Not captured now (dead?): an earlier run's capture is the local copy.
-                row = latest[key]
-                snapshot = Snapshot(
-                    key=key,
-                    url=row.url,
-                    warc=self.layout.relative(self.layout.warc_dir / row.warc),
-                    record_id=row.record_id,
-                    offset=row.offset,
-                    captured_at=row.captured_at,
-                    payload_digest=row.payload_digest,
-                    status=row.status,
-                    revisit_of=row.revisit_of,
-                )
-            public = self._index.public(result.url) if result.url else None
-            if public is not None and public.copy_url:
-                if snapshot is None:
-                    # Only a public copy: no local record (warc "" and offset -1 say so).
-                    snapshot = Snapshot(
-                        key=key,
-                        url=result.url,
-                        warc="",
-                        record_id="",
-                        offset=-1,
-                        captured_at=public.copy_date or result.checked_at,
-                        payload_digest="",
-                    )
-                snapshot = _with_public(snapshot, public.copy_url, public.copy_date)
-            if snapshot is not None:
-                snapshots.append(snapshot)
-            captured_now = entry.snapshot is not None
-            rows.append(
-                ManifestRow(
-                    key=key,
-                    url=result.url,
-                    check_status=result.status.value,
-                    http_status=result.http_status,
-                    captured_at=snapshot.captured_at if snapshot and snapshot.warc else None,
-                    record_type=("revisit" if snapshot and snapshot.revisit_of else "response") if captured_now else "",
-                    payload_digest=snapshot.payload_digest if snapshot else "",
-                    warc=snapshot.warc if snapshot else "",
-                    offset=snapshot.offset if snapshot and snapshot.warc else None,
-                    record_id=snapshot.record_id if snapshot else "",
-                    revisit_of=(snapshot.revisit_of or "") if snapshot else "",
-                    changed_since=snapshot.changed_since if snapshot else None,
-                    public_copy=(snapshot.public_copy or "") if snapshot else "",
-                    public_copy_date=snapshot.public_copy_date if snapshot else None,
-                    save_outcome=(public.save_outcome or "") if public else "",
-                    title=latest[key].title if key in latest else "",
-                )
-            )
-        return rows, snapshots
-
-    def _pages(self, references: Mapping[str, Reference]) -> list[Page]:
-        pages = []
-        for row in self._index.latest_captures(self.policy.collection):
-            if not (self.layout.warc_dir / row.warc).is_file():
-                continue
-            ref = references.get(row.key)
-            title = page_title(ref) if ref else row.title
-            pages.append(
-                Page(
-                    id=row.record_id.strip("<>").removeprefix("urn:uuid:"),
-                    url=row.url,
-                    captured_at=row.captured_at,
-                    title=title or row.url,
-                )
-            )
-        return pages
-
-
-def _with_public(snapshot: Snapshot, url: str, date: datetime | None) -> Snapshot:
-    return replace(snapshot, public_copy=url, public_copy_date=date)
 
 
 def index_path_for(state_dir: Path) -> Path:

@@ -47,6 +47,12 @@ def warcs(root: Path) -> list[Path]:
     return sorted(root.rglob("*.warc.gz"))
 
 
+def cdxj_entries(path: Path) -> list[dict[str, str]]:
+    """The JSON block of each CDXJ line that indexes a capture (not the warcinfo's "- " lines)."""
+    lines = path.read_text().splitlines()
+    return [json.loads(line.split(" ", 2)[2]) for line in lines if not line.startswith("- ")]
+
+
 def run(tmp_path: Path, urls: list[str], clock: StepClock, **kwargs: object) -> ArchiveSummary:
     return archive_references([reference(u) for u in urls], config(tmp_path), allow_private=True, clock=clock, **kwargs)
 
@@ -148,7 +154,7 @@ def test_the_cdxj_index_lists_responses_and_revisits_but_no_metadata(origin: Ori
     run(tmp_path, [page], clock)
     summary = run(tmp_path, [page], clock)
     lines = (tmp_path / "arch" / summary.cdxj).read_text().splitlines()  # type: ignore[operator]
-    entries = [json.loads(line.split(" ", 2)[2]) for line in lines if not line.startswith("- ")]
+    entries = cdxj_entries(tmp_path / "arch" / summary.cdxj)  # type: ignore[operator]
     assert [e["mime"] for e in entries] == ["text/html", "warc/revisit"]
     assert all(e["url"] == page for e in entries)
     assert lines == sorted(lines)
@@ -281,3 +287,54 @@ def test_check_with_archive_writes_the_warc_from_the_checks_own_fetch(
         [origin.url("/res.html"), origin.url("/plain.txt")]
     )
     assert origin.hits["/res.html"] == 1 and origin.hits["/plain.txt"] == 1  # fetched once, by the check
+
+
+def test_every_hop_of_a_redirect_chain_is_archived_and_indexed(origin: Origin, tmp_path: Path) -> None:
+    first, second, final = origin.url("/moved"), origin.url("/moved-again"), origin.url("/res.html")
+    origin.resources["/moved"] = Resource(
+        b"<a href='/moved-again'>moved</a>", status=301, headers=(("Location", second),)
+    )
+    origin.resources["/moved-again"] = Resource(b"", status=302, headers=(("Location", "/res.html"),))
+    summary = run(tmp_path, [first], StepClock())
+    assert (summary.responses, summary.redirects) == (1, 2)
+    (warc,) = warcs(tmp_path / "arch")
+    check = subprocess.run([str(BIN / "warcio"), "check", "-v", str(warc)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    with warc.open("rb") as fh:
+        kept = [
+            (
+                r.rec_type,
+                r.rec_headers.get_header("WARC-Target-URI"),
+                r.http_headers.get_statuscode() if r.http_headers else "",
+            )
+            for r in ArchiveIterator(fh)
+            if r.rec_type in ("response", "request")
+        ]
+    # In replay order: each hop's response and request, then the page's.
+    assert [(t, u) for t, u, _ in kept] == [
+        ("response", first),
+        ("request", first),
+        ("response", second),
+        ("request", second),
+        ("response", final),
+        ("request", final),
+    ]
+    assert [s for t, _, s in kept if t == "response"] == ["301", "302", "200"]
+    entries = cdxj_entries(tmp_path / "arch" / summary.cdxj)  # type: ignore[operator]
+    assert sorted((e["url"], e["status"]) for e in entries) == sorted([(first, "301"), (second, "302"), (final, "200")])
+    # The source is known by the page it leads to; the cited URL's hop stays in the WARC only.
+    (snap,) = summary.snapshots
+    assert snap.url == final and snap.status == 200
+    # Nothing was fetched a second time for the archive.
+    assert {p: n for p, n in origin.hits.items() if "probe" not in p} == {
+        "/moved": 1,
+        "/moved-again": 1,
+        "/res.html": 1,
+    }
+
+
+def test_a_redirect_to_a_dead_page_archives_nothing(origin: Origin, tmp_path: Path) -> None:
+    origin.resources["/moved"] = Resource(b"", status=301, headers=(("Location", "/gone"),))
+    summary = run(tmp_path, [origin.url("/moved")], StepClock())
+    assert (summary.responses, summary.redirects, summary.warc) == (0, 0, None)
+    assert summary.not_captured == ((origin.url("/moved"), "not captured: broken"),)
