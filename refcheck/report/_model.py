@@ -29,6 +29,7 @@ from refcheck.models import (
     Status,
     Unresolved,
 )
+from refcheck.resolve.curated import matches
 
 _V = TypeVar("_V")
 
@@ -378,8 +379,10 @@ def compute_changes(
 
 
 def _curated_for(reference: Reference, curated: Iterable[CuratedReference]) -> list[CuratedReference]:
+    # The same matching rules as the extraction's curated step, so an entry that changed
+    # how a reference was extracted also carries its accept list and pinned archive.
     urls = {reference.url, *reference.urls} - {None}
-    return [c for c in curated if c.key == reference.key or (c.url is not None and c.url in urls)]
+    return [c for c in curated if matches(c, reference) or (c.url is not None and c.url in urls)]
 
 
 def _sort_key(reference: Reference, results: Mapping[str, CheckResult]) -> tuple[int, str]:

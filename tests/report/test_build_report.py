@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from report_samples import RESULTS, RUN, T0, history, make_sample_report, ref, result, url_citation
 
-from refcheck.models import Status
+from refcheck.config import CuratedReference
+from refcheck.models import Citation, CitationKind, Location, Reference, Status
 from refcheck.report._model import STATUS_ORDER, Change, build_report, compute_changes
 
 A = ref("https://a.example/", url_citation("https://a.example/", "https://a.example/", "d.md", line=1))
@@ -82,3 +83,20 @@ def test_the_report_is_frozen_data() -> None:
     report = make_sample_report()
     assert replace(report, tool_version="9") != report
     assert len(report.results) == len(RESULTS)
+
+
+def test_an_accept_entry_keyed_in_other_case_applies_as_it_does_in_extraction() -> None:
+    un = Reference(
+        key="un:CAT/C/AZE/CO/5",
+        type="un",
+        url="https://docs.un.org/en/CAT/C/AZE/CO/5",
+        citations=(
+            Citation(raw="CAT/C/AZE/CO/5", kind=CitationKind.IDENTIFIER, location=Location(document="d.md", line=3)),
+        ),
+    )
+    curated = (CuratedReference(line=4, key="UN:cat/c/aze/co/5", accept=(Status.BLOCKED,)),)
+    report = build_report(
+        run=RUN, generated_at=T0, references=(un,), results=(result(un, Status.BLOCKED, ""),), curated=curated
+    )
+    (entry,) = report.entries()
+    assert entry.accepted and entry.fix is None
