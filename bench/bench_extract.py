@@ -1,18 +1,31 @@
-"""Extraction speed: a generated 300-page PDF and a 10 MB text file (prints figures; not a test).
+"""Extraction speed and exactness: a generated 300-page PDF and a 10 MB text file, refcheck
+beside urlextract and pdfx when they are installed (prints figures; not a test).
 
-Usage: .venv/bin/python bench/bench_extract.py [--pages 300] [--mb 10]
-Runs refcheck's whole extraction (read, footnotes, repair, identifiers, merge) and, when
-installed, urlextract on the same text for comparison (it finds URLs only and repairs
-nothing, so it is a speed yardstick, not a quality one).
+Usage: .venv/bin/python bench/bench_extract.py [--pages 300] [--mb 10] [--no-text]
+
+Each input is generated with its truth: one footnote URL per page (PDF) or per block
+(text), typeset spaced out as justified footnotes come out of PDF extraction
+(``https://www .example7 .org /reports /2024 /annual -report -7 .pdf``); the PDF also has
+a link annotation on each footnote. For every tool the script prints the time, pages/s
+or MB/s, and how many of those footnote URLs it returned exactly.
+
+- refcheck: ``refcheck.extract`` (read, footnotes, repair, identifiers, merge).
+- urlextract (MIT): finds URLs in text and repairs nothing; on the PDF it is given the
+  text refcheck's PDF reader extracted, and that reading is in its time.
+- pdfx (Apache-2.0): reads the PDF with pdfminer.six and returns text URLs and
+  annotation URIs; it reads PDFs only.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import tempfile
 import time
+from collections.abc import Callable, Collection
 from pathlib import Path
+
+# bench/ is on sys.path when this file is run as a script
+from pdf_libraries import long_case
 
 import refcheck
 
@@ -20,64 +33,117 @@ FOOTNOTE = "{n} https://www .example{n} .org /reports /2024 /annual -report -{n}
 BODY = "The Chamber recalls its resolution (DOC 55 1597/001) and the order of the Court.{n}"
 
 
-def make_text(megabytes: float) -> str:
+def text_url(n: int) -> str:
+    return f"https://www.example{n}.org/reports/2024/annual-report-{n}.pdf"
+
+
+def make_text(megabytes: float) -> tuple[str, set[str]]:
+    """Paragraphs and spaced footnotes up to ``megabytes``; returns the text and its footnote URLs."""
     parts: list[str] = []
+    truth: set[str] = set()
     size = 0
     n = 1
     while size < megabytes * 1024 * 1024:
         block = "\n".join([BODY.format(n=n)] * 8) + "\n\n" + FOOTNOTE.format(n=n) + "\n\n"
         parts.append(block)
+        truth.add(text_url(n))
         size += len(block)
         n += 1
-    return "".join(parts)
+    return "".join(parts), truth
 
 
-def make_pdf(pages: int) -> bytes:
-    from reportlab.pdfgen import canvas
-
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf)
-    for page in range(1, pages + 1):
-        y = 760
-        for line in range(30):
-            c.drawString(60, y, BODY.format(n=page * 100 + line)[:95])
-            y -= 20
-        c.drawString(60, 100, FOOTNOTE.format(n=page))
-        c.linkURL(f"https://www.example{page}.org/reports/2024/annual-report-{page}.pdf", (60, 95, 500, 110))
-        c.showPage()
-    c.save()
-    return buf.getvalue()
+def refcheck_urls(path: Path) -> set[str]:
+    result = refcheck.extract(path)
+    return {url for ref in result.references for url in ref.urls}
 
 
-def timed(label: str, units: float, unit: str, fn: object) -> None:
+def urlextract_finder() -> Callable[[str], set[str]] | None:
+    try:
+        from urlextract import URLExtract  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    extractor = URLExtract()
+    return lambda text: set(extractor.find_urls(text, only_unique=True))
+
+
+def pdf_text(path: Path) -> str:
+    from refcheck.extract import read_document
+
+    return "\n".join(line for page in read_document(path).pages for line in page.lines)
+
+
+def pdfx_urls(path: Path) -> set[str]:
+    import pdfx  # type: ignore[import-not-found]
+
+    refs = pdfx.PDFx(str(path)).get_references_as_dict()
+    return {url for urls in refs.values() for url in urls}
+
+
+def has_pdfx() -> bool:
+    try:
+        import pdfx  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def timed(
+    label: str, units: float, unit: str, megabytes: float, truth: Collection[str], fn: Callable[[], set[str]]
+) -> None:
     start = time.perf_counter()
-    result = fn()  # type: ignore[operator]
+    found = fn()
     elapsed = time.perf_counter() - start
-    count = len(result.references) if hasattr(result, "references") else len(result)
-    print(f"{label:<34} {elapsed:7.2f} s  {units / elapsed:9.1f} {unit}  ({count} found)")
+    exact = len(set(truth) & found)
+    rate = f"{units / elapsed:8.1f} pages/s" if unit == "pages/s" else " " * 16
+    print(
+        f"{label:<36} {elapsed:7.2f} s  {rate}  {megabytes / elapsed:6.2f} MB/s  "
+        f"{exact:>6}/{len(truth)} footnote URLs exact  ({len(found)} URLs returned)"
+    )
+
+
+def bench_pdf(tmp: Path, pages: int, annotate: bool, find_in_text: Callable[[str], set[str]] | None) -> None:
+    case = long_case(pages, annotate=annotate)
+    pdf = tmp / f"bench-{annotate}.pdf"
+    pdf.write_bytes(case.pdf)
+    pdf_mb = len(case.pdf) / 1024 / 1024
+    truth = {want.url for want in case.urls}
+    how = "spaced in the text and annotated" if annotate else "spaced in the text only, no annotations"
+    print(f"PDF: {pages} pages, {pdf_mb:.2f} MB, {len(truth)} footnote URLs, {how}")
+    timed("refcheck extract", pages, "pages/s", pdf_mb, truth, lambda: refcheck_urls(pdf))
+    if find_in_text is None:
+        print("urlextract: not installed (pip install urlextract) - skipped")
+    else:
+        timed(
+            "urlextract (on refcheck's PDF text)", pages, "pages/s", pdf_mb, truth, lambda: find_in_text(pdf_text(pdf))
+        )
+    if not has_pdfx():
+        print("pdfx: not installed (pip install --no-deps pdfx chardet) - skipped")
+    else:
+        timed("pdfx", pages, "pages/s", pdf_mb, truth, lambda: pdfx_urls(pdf))
+    print()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--mb", type=float, default=10.0)
+    parser.add_argument("--no-text", action="store_true", help="skip the text file (only the PDF side)")
     args = parser.parse_args()
+    find_in_text = urlextract_finder()
     with tempfile.TemporaryDirectory() as tmp:
-        pdf = Path(tmp) / "bench.pdf"
-        pdf.write_bytes(make_pdf(args.pages))
-        text = make_text(args.mb)
+        for annotate in (True, False):
+            bench_pdf(Path(tmp), args.pages, annotate, find_in_text)
+        if args.no_text:
+            return
+        text, text_truth = make_text(args.mb)
         txt = Path(tmp) / "bench.txt"
         txt.write_text(text, encoding="utf-8")
         mb = txt.stat().st_size / 1024 / 1024
-        timed(f"refcheck extract, {args.pages}-page PDF", args.pages, "pages/s", lambda: refcheck.extract(pdf))
-        timed(f"refcheck extract, {mb:.1f} MB text", mb, "MB/s", lambda: refcheck.extract(txt))
-        try:
-            from urlextract import URLExtract  # type: ignore[import-not-found]
-        except ImportError:
-            print("urlextract: not installed (pip install urlextract) - skipped")
-        else:
-            extractor = URLExtract()
-            timed(f"urlextract, {mb:.1f} MB text", mb, "MB/s", lambda: extractor.find_urls(text))
+        print(f"text: {mb:.1f} MB, {len(text_truth)} footnote URLs (spaced)")
+        timed("refcheck extract", mb, "MB/s", mb, text_truth, lambda: refcheck_urls(txt))
+        if find_in_text is not None:
+            timed("urlextract", mb, "MB/s", mb, text_truth, lambda: find_in_text(text))
+        print("pdfx: reads PDFs only - no text figure")
 
 
 if __name__ == "__main__":
