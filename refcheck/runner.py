@@ -9,21 +9,26 @@ the archive writes WARCs, the report renders; here they are only called in order
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from refcheck.check.fetch import ClientFactory, Sleep
-from refcheck.config import Config
+from refcheck.config import CheckPolicy, Config
 from refcheck.errors import UsageError
 from refcheck.models import CheckResult, Reference, Run, Snapshot, Status, Unresolved
 from refcheck.report import Report, Verdict, build_report, judge, render_markdown, write_reports
 from refcheck.report.github import publish_to_github
 from refcheck.store import STORE_FILE, Store
+
+if TYPE_CHECKING:
+    from refcheck.archive import RunArchive
 
 Clock = Callable[[], datetime]
 
@@ -195,22 +200,19 @@ def run(
         config.resolve_path(config.state_dir), confirm_runs=policy.confirm_runs, confirm_days=policy.confirm_days
     )
     try:
-        checked = run_and_record(
-            list(sources.references),
-            policy,
-            store,
-            config_sha256=config.sha256,
-            capture=archive,
-            on_result=progress,
-            client_factory=client_factory,
-            clock=clock,
-            sleep=sleep,
-        )
-        summary = None
-        if archive and not checked.offline:
-            from refcheck.archive import archive_outcomes
-
-            summary = archive_outcomes(checked.outcomes, sources.references, config, run_id=checked.run.id, clock=clock)
+        with _archiver(sources.references, config, policy, store, archive=archive, clock=clock) as archiver:
+            checked = run_and_record(
+                list(sources.references),
+                policy,
+                store,
+                config_sha256=config.sha256,
+                capture=archive,
+                on_result=_each(archiver.on_result if archiver else None, progress),
+                client_factory=archiver.client_factory(client_factory) if archiver else client_factory,
+                clock=clock,
+                sleep=sleep,
+            )
+            summary = archiver.finish(checked.outcomes, offline=checked.offline) if archiver else None
         snapshots = summary.snapshots if summary else ()
         before = previous_run(store, checked.run)
         report = build_report(
@@ -232,10 +234,50 @@ def run(
     return replace(outcome, archived=summary.describe() if summary else None)
 
 
+def _archiver(
+    references: Sequence[Reference],
+    config: Config,
+    policy: CheckPolicy,
+    store: Store,
+    *,
+    archive: bool,
+    clock: Clock | None,
+) -> AbstractContextManager[RunArchive | None]:
+    """The archive stage of a run, writing each source as its result comes (None: not archiving).
+
+    The archive's run id is the store's: the run is in the store (started or resumed by
+    ``check_and_record``) before the first result, and it is the latest unfinished run of
+    this configuration that no other live process holds.
+    """
+    if not archive:
+        return contextlib.nullcontext()
+    from refcheck.archive import RunArchive
+
+    def run_id() -> str | None:
+        current = store.unfinished_run(config.sha256)
+        return current.id if current else None
+
+    return RunArchive(references, config, policy, run_id=run_id, clock=clock)
+
+
+def _each(*callbacks: Callable[[CheckResult], None] | None) -> Callable[[CheckResult], None] | None:
+    """One callback calling each of ``callbacks`` in turn (None when there is none)."""
+    present = [c for c in callbacks if c is not None]
+    if not present:
+        return None
+
+    def call(result: CheckResult) -> None:
+        for callback in present:
+            callback(result)
+
+    return call
+
+
 def stored_snapshots(config: Config, results: Sequence[CheckResult]) -> list[Snapshot]:
     """The latest local capture and the known public copy of each result's source, as the
     archive's tables in the store remember them (nothing is fetched)."""
     from refcheck.archive._paths import Layout
+    from refcheck.archive.bookkeeping import earlier_snapshot, with_public
     from refcheck.archive.index import ArchiveIndex
 
     layout = Layout(config.resolve_path(config.archive.dir), config.archive.collection)
@@ -244,26 +286,10 @@ def stored_snapshots(config: Config, results: Sequence[CheckResult]) -> list[Sna
         latest = {c.key: c for c in index.latest_captures(config.archive.collection)}
         for result in results:
             row = latest.get(result.key)
-            public = index.public(result.url) if result.url else None
-            copy = public.copy_url if public else None
-            if row is None and copy is None:
-                continue
-            snapshot = Snapshot(
-                key=result.key,
-                url=row.url if row else result.url,
-                warc=(layout.warc_dir / row.warc).relative_to(layout.root).as_posix() if row else "",
-                record_id=row.record_id if row else "",
-                offset=row.offset if row else -1,
-                captured_at=row.captured_at
-                if row
-                else (public.copy_date if public and public.copy_date else result.checked_at),
-                payload_digest=row.payload_digest if row else "",
-                status=row.status if row else None,
-                revisit_of=row.revisit_of if row else None,
-                public_copy=copy,
-                public_copy_date=public.copy_date if public else None,
-            )
-            snapshots.append(snapshot)
+            local = earlier_snapshot(result.key, row, layout) if row else None
+            snapshot = with_public(local, result, index.public(result.url) if result.url else None)
+            if snapshot is not None:
+                snapshots.append(snapshot)
     return snapshots
 
 

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from warcio.recordloader import ArcWarcRecord
 
 from refcheck.archive.recorder import CaptureChain
+from refcheck.archive.wacz import location_text
 from refcheck.archive.warc import Original, RecordFactory, payload_digest
 from refcheck.models import Capture, CheckResult, Reference
 
 #: Citations listed in one metadata record; a source cited more often is cut there.
 MAX_CITATION_FIELDS = 50
+_LOCATION_FIELDS = (("page", "page"), ("line", "line"), ("footnote", "footnote"), ("language", "language"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,17 +39,7 @@ def citation_fields(reference: Reference | None) -> list[tuple[str, str]]:
         return []
     fields: list[tuple[str, str]] = []
     for citation in reference.citations[:MAX_CITATION_FIELDS]:
-        loc = citation.location
-        where = [loc.document]
-        if loc.page is not None:
-            where.append(f"page {loc.page}")
-        if loc.line is not None:
-            where.append(f"line {loc.line}")
-        if loc.footnote is not None:
-            where.append(f"footnote {loc.footnote}")
-        if loc.language:
-            where.append(f"language {loc.language}")
-        fields.append(("cited-in", ", ".join(where)))
+        fields.append(("cited-in", location_text(citation.location, _LOCATION_FIELDS)))
         fields.append(("citation", citation.raw))
     return fields
 

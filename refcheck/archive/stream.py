@@ -83,7 +83,7 @@ class RunArchive:
         config: the configuration.
         policy: the check policy the run uses (its body cap bounds what is kept).
         run_id: gives the run's id when the first capture is written (the store's run
-            exists by then).
+            exists by then); None for a new id.
         clock: the current UTC time (the checker's too).
         **options: passed to ``open_session``.
     """
@@ -94,7 +94,7 @@ class RunArchive:
         config: Config,
         policy: CheckPolicy,
         *,
-        run_id: Callable[[], str],
+        run_id: Callable[[], str | None],
         clock: Clock | None = None,
         **options: Any,
     ) -> None:

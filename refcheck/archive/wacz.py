@@ -24,7 +24,7 @@ from wacz.main import main as wacz_main
 
 from refcheck.archive.cdxj import collected_spools
 from refcheck.errors import ArchiveError
-from refcheck.models import Citation, Reference
+from refcheck.models import Citation, Location, Reference
 
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Cited sources"}
 MAX_TITLE_CHARS = 200
@@ -40,16 +40,20 @@ class Page:
     title: str
 
 
-def _where(citation: Citation) -> str:
-    loc = citation.location
-    parts = [loc.document]
-    if loc.page is not None:
-        parts.append(f"p. {loc.page}")
-    if loc.footnote is not None:
-        parts.append(f"fn {loc.footnote}")
-    elif loc.line is not None:
-        parts.append(f"line {loc.line}")
+def location_text(location: Location, fields: Sequence[tuple[str, str]]) -> str:
+    """``document, <label> <value>, ...`` for each (field, label) of ``fields`` the location has."""
+    parts = [location.document]
+    for name, label in fields:
+        value = getattr(location, name)
+        if value is not None and value != "":
+            parts.append(f"{label} {value}")
     return ", ".join(parts)
+
+
+def _where(citation: Citation) -> str:
+    # A title is short: the footnote says where, the line only when there is no footnote.
+    loc = citation.location
+    return location_text(loc, (("page", "p."), ("footnote", "fn") if loc.footnote is not None else ("line", "line")))
 
 
 def page_title(reference: Reference) -> str:
