@@ -124,8 +124,8 @@ def run_checks(
 ) -> list[CheckOutcome]:
     """Run ``check_references`` to the end in a new event loop and return every outcome.
 
-    With ``policy.run_timeout_s`` set, references not decided in time get a ``timeout``
-    result saying so (``check_references`` itself just stops yielding).
+    With ``policy.run_timeout_s`` set, references not decided in time get a "not checked"
+    result (see ``unfinished_outcomes``; ``check_references`` itself just stops yielding).
     """
 
     async def collect() -> list[CheckOutcome]:
@@ -146,10 +146,19 @@ def run_checks(
     return outcomes + unfinished_outcomes(references, outcomes, clock or utc_now)
 
 
+#: The evidence of a reference the run timeout stopped before it was decided.
+NOT_CHECKED = "not checked: the run timeout was reached first"
+
+
 def unfinished_outcomes(
     references: Sequence[Reference], outcomes: Sequence[CheckOutcome], clock: Clock = utc_now
 ) -> list[CheckOutcome]:
-    """Outcomes for references a run timeout stopped before they were decided."""
+    """Outcomes for references a run timeout stopped before they were decided.
+
+    They are ``offline`` (not judged), never a dead status: running out of time says
+    nothing about a source, and the store lets an offline result change no history,
+    so the next run checks them as if this one had never tried.
+    """
     decided = {o.result.key for o in outcomes}
     now = clock()
     return [
@@ -158,8 +167,8 @@ def unfinished_outcomes(
                 key=r.key,
                 url=r.url or "",
                 checked_at=now,
-                status=Status.TIMEOUT,
-                evidence="not checked: the run timeout was reached first",
+                status=Status.OFFLINE,
+                evidence=NOT_CHECKED,
             )
         )
         for r in references
@@ -168,6 +177,7 @@ def unfinished_outcomes(
 
 
 __all__ = [
+    "NOT_CHECKED",
     "CheckOutcome",
     "Checker",
     "check_references",

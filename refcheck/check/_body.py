@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-
-import httpx
 
 from refcheck.check.classify import SAMPLE_BYTES
 
@@ -61,11 +60,14 @@ class Body:
     undecodable: bool = False
 
 
-async def read_body(response: httpx.Response, *, max_bytes: int, whole: bool, keep_raw: bool) -> Body:
-    """Read ``response``'s body under caps.
+async def read_body(
+    chunks: AsyncIterator[bytes], *, content_encoding: str, max_bytes: int, whole: bool, keep_raw: bool
+) -> Body:
+    """Read a body under caps.
 
     Args:
-        response: a streamed response, not yet read.
+        chunks: the raw body as it arrives (httpx's ``aiter_raw``, or the plain client's).
+        content_encoding: the response's Content-Encoding header ("" when none).
         max_bytes: the cap on raw bytes and, separately, on decoded bytes.
         whole: read to the end (for the digest); else stop once the sample is full.
         keep_raw: keep the raw bytes for a capture.
@@ -73,7 +75,7 @@ async def read_body(response: httpx.Response, *, max_bytes: int, whole: bool, ke
     Returns:
         The sample, length, digest and any cap hit. Network errors propagate.
     """
-    decoder = _Decoder(response.headers.get("content-encoding", ""))
+    decoder = _Decoder(content_encoding)
     digest = hashlib.sha256()
     sample = bytearray()
     raw_parts: list[bytes] = []
@@ -81,7 +83,7 @@ async def read_body(response: httpx.Response, *, max_bytes: int, whole: bool, ke
     decoded_total = 0
     cap_hit: str | None = None
     undecodable = not decoder.supported
-    async for chunk in response.aiter_raw():
+    async for chunk in chunks:
         raw_total += len(chunk)
         if raw_total > max_bytes:
             chunk = chunk[: len(chunk) - (raw_total - max_bytes)]

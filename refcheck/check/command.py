@@ -213,22 +213,45 @@ def result_json(result: CheckResult, reference: Reference | None) -> dict[str, A
     }
 
 
-def render_check_json(run: CheckRun, references: Sequence[Reference]) -> str:
-    """``{"run": {...}, "summary": {status: n}, "results": [...]}``, results in reference order."""
+def iter_check_json(run: CheckRun, references: Sequence[Reference]) -> Iterator[str]:
+    """``render_check_json``'s text in pieces, one result at a time, for writing as it goes.
+
+    Each result is one line of the ``results`` array, encoded by json's C encoder: an
+    indented document is built by the pure-Python encoder as a list of tiny strings,
+    which for 10,000 results took about 7 kB of memory per result at its peak.
+    """
     by_key = {r.key: r for r in references}
-    data = {
-        "run": {
-            "id": run.run.id,
-            "started_at": run.run.started_at.isoformat(),
-            "finished_at": run.run.finished_at.isoformat() if run.run.finished_at else None,
-            "offline": run.offline,
-            "resumed": run.resumed,
-            "reused": run.reused,
-        },
-        "summary": {s.value: n for s, n in run.run.counts},
-        "results": [result_json(r, by_key.get(r.key)) for r in run.results],
+    head = {
+        "id": run.run.id,
+        "started_at": run.run.started_at.isoformat(),
+        "finished_at": run.run.finished_at.isoformat() if run.run.finished_at else None,
+        "offline": run.offline,
+        "resumed": run.resumed,
+        "reused": run.reused,
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    summary = {s.value: n for s, n in run.run.counts}
+    yield f'{{\n  "run": {_dumps(head)},\n  "summary": {_dumps(summary)},\n  "results": ['
+    separator = "\n    "
+    for result in run.results:
+        yield separator + _dumps(result_json(result, by_key.get(result.key)))
+        separator = ",\n    "
+    yield "\n  ]\n}\n" if run.results else "]\n}\n"
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def render_check_json(run: CheckRun, references: Sequence[Reference]) -> str:
+    """``{"run": {...}, "summary": {status: n}, "results": [...]}``, results in reference order,
+    one result a line."""
+    return "".join(iter_check_json(run, references))
+
+
+def write_check_json(run: CheckRun, references: Sequence[Reference], stream: TextIO) -> None:
+    """Write ``render_check_json``'s text to ``stream`` without building it whole."""
+    for piece in iter_check_json(run, references):
+        stream.write(piece)
 
 
 def _shorten(text: str, width: int) -> str:

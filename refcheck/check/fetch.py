@@ -11,6 +11,8 @@ an ``Attempt`` and, in the end, a ``CheckResult``.
 from __future__ import annotations
 
 import asyncio
+import email.message
+import functools
 import json
 import re
 import secrets
@@ -20,6 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpcore
@@ -27,7 +30,8 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential, wait_random
 
 from refcheck import __version__
-from refcheck.check._body import read_body
+from refcheck.check._body import Body, read_body
+from refcheck.check._http1 import PlainPool, PlainTarget, plain_target
 from refcheck.check._types import CheckOutcome
 from refcheck.check.canary import NetworkMonitor, probe_canaries
 from refcheck.check.classify import (
@@ -133,6 +137,30 @@ def user_agent(policy: CheckPolicy) -> str:
     return policy.user_agent.replace("{version}", __version__)
 
 
+class CheckClient(httpx.AsyncClient):
+    """The run's httpx client, carrying the lean client for plain ``http://`` exchanges.
+
+    ``plain`` shares the guarded backend (so the address guard judges its connections
+    too); a client built elsewhere (tests' mock transports) has none, and every exchange
+    then goes through httpx.
+    """
+
+    def __init__(self, *, plain: PlainPool | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.plain = plain
+
+    async def aclose(self) -> None:
+        if self.plain is not None:
+            await self.plain.aclose()
+        await super().aclose()
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        # httpx's __aexit__ closes its transports without calling aclose
+        if self.plain is not None:
+            await self.plain.aclose()
+        await super().__aexit__(*exc_info)
+
+
 def make_client(
     policy: CheckPolicy, *, resolver: Resolver | None = None, verify: ssl.SSLContext | bool = True
 ) -> httpx.AsyncClient:
@@ -144,7 +172,8 @@ def make_client(
         verify: TLS verification: True (system CAs via certifi), False, or an SSL context.
 
     Returns:
-        An ``httpx.AsyncClient`` that follows no redirects and keeps no cookies of its own.
+        An ``httpx.AsyncClient`` that follows no redirects and keeps no cookies of its own,
+        with a ``PlainPool`` for the plain ``http://`` exchanges (see ``_http1.py``).
     """
     guard = AddressGuard.from_lists(allow_private=policy.allow_private, allowed=policy.allowed_addresses)
     backend = GuardedBackend(guard, resolver)
@@ -158,20 +187,29 @@ def make_client(
         limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
         return GuardedTransport(backend=backend, ssl_context=context, limits=limits)
 
-    transport = HostPoolTransport(make_pool)
-    return httpx.AsyncClient(
-        transport=transport,
+    headers = {
+        "User-Agent": user_agent(policy),
+        "Accept": ACCEPT,
+        "Accept-Encoding": ACCEPT_ENCODING,
+        "Accept-Language": "en;q=0.9, fr;q=0.8, nl;q=0.8, *;q=0.5",
+    }
+    client = CheckClient(
+        plain=None,
+        transport=HostPoolTransport(make_pool),
         timeout=httpx.Timeout(policy.timeout_s or None),
         follow_redirects=False,
         trust_env=False,
         cookies=httpx.Cookies(CookieJar(policy=_RefuseCookies())),
-        headers={
-            "User-Agent": user_agent(policy),
-            "Accept": ACCEPT,
-            "Accept-Encoding": ACCEPT_ENCODING,
-            "Accept-Language": "en;q=0.9, fr;q=0.8, nl;q=0.8, *;q=0.5",
-        },
+        headers=headers,
     )
+    # The same header lines, in the same order, as httpx sends with this client.
+    client.plain = PlainPool(
+        backend,
+        headers=client.headers.raw,
+        timeout=policy.timeout_s or None,
+        max_idle=max([policy.host_concurrency, *(h.concurrency or 0 for _, h in policy.hosts)]) + 1,
+    )
+    return client
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,14 +222,48 @@ class _Try:
     retry_after_s: float | None = None
 
 
-def _text_of(sample: bytes, response: httpx.Response) -> str:
-    kind = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+@functools.lru_cache(maxsize=256)
+def _charset(content_type: str) -> str | None:
+    """The charset a Content-Type names, parsed as httpx parses it (cached: few distinct values)."""
+    msg = email.message.Message()
+    msg["content-type"] = content_type
+    return msg.get_content_charset(failobj=None)
+
+
+def _text_of(sample: bytes, content_type: str | None) -> str:
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
     if kind and not (kind.startswith("text/") or "xml" in kind or "json" in kind):
         return ""
     try:
-        return sample.decode(response.charset_encoding or "utf-8", errors="replace")
+        return sample.decode((content_type and _charset(content_type)) or "utf-8", errors="replace")
     except LookupError:
         return sample.decode("utf-8", errors="replace")
+
+
+def _sample(url: str, status: int, reason: str, headers: tuple[tuple[str, str], ...], body: Body | None) -> Sample:
+    """What judging needs of one answer; ``headers`` with lower-case names."""
+    content_type = None
+    declared = None
+    for key, value in headers:
+        if key == "content-type" and content_type is None:
+            content_type = value
+        elif key == "content-length" and declared is None:
+            declared = value
+    ok = 200 <= status < 300
+    length = body.length if body is not None else None
+    if length is None or (body is not None and body.length == 0 and not ok):
+        length = int(declared) if declared and declared.isdigit() else length
+    return Sample(
+        url=url,
+        status=status,
+        reason=reason,
+        headers=headers,
+        content_type=content_type,
+        text=_text_of(body.sample, content_type) if body is not None else "",
+        length=length,
+        sha256=body.sha256 if body is not None else None,
+        cap_hit=body.cap_hit if body is not None else None,
+    )
 
 
 def _peer_ip(response: httpx.Response) -> str | None:
@@ -229,6 +301,7 @@ class Checker:
         admission: Admission | None = None,
     ) -> None:
         self._client = client
+        self._plain = client.plain if isinstance(client, CheckClient) else None
         self._policy = policy
         self._clock = clock
         self._sleep = sleep
@@ -316,6 +389,19 @@ class Checker:
             # A Retry-After beyond the cap is a "not today": stop, the verdict says blocked.
             return last.retry_after_s is None or last.retry_after_s <= self._policy.retry_after_cap_s
 
+        count = [0]
+        first = await self._attempt(url, attempts, count)
+        if self._policy.retries == 0 or not again(first):
+            return first, 1  # most references: no retry state to build
+        # tenacity takes over from the first attempt's result, which it is handed as its
+        # own first call, so the schedule (attempt numbers, waits, stop) is unchanged.
+        pending = [first]
+
+        async def attempt() -> _Try:
+            if pending:
+                return pending.pop()
+            return await self._attempt(url, attempts, count)
+
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._policy.retries + 1),
             wait=wait,
@@ -323,8 +409,7 @@ class Checker:
             sleep=self._sleep_stepping_out,
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
         )
-        count = [0]
-        result: _Try = await retrying(self._attempt, url, attempts, count)
+        result: _Try = await retrying(attempt)
         return result, count[0]
 
     async def _sleep_stepping_out(self, seconds: float) -> None:
@@ -338,9 +423,9 @@ class Checker:
         count[0] += 1
         method = (self._policy.host(urlsplit(url).hostname or "").method or self._policy.method).upper()
         jar = httpx.Cookies()  # cookies live for one attempt's redirect chain (cookie-check redirects)
-        chain, capture = await self._follow(url, method, jar, attempts, keep=self._capture)
+        chain, capture = await self._follow(url, method, jar, attempts, keep=self._capture, urgent=count[0] > 1)
         if method == "HEAD" and chain.final is not None and chain.final.status in HEAD_FALLBACK_CODES:
-            chain, capture = await self._follow(url, "GET", jar, attempts, keep=self._capture)
+            chain, capture = await self._follow(url, "GET", jar, attempts, keep=self._capture, urgent=True)
         error = chain.error
         if chain.final is not None or chain.hops or (error is not None and not is_unreachable(error)):
             if not isinstance(error, RefusedAddressError):
@@ -353,15 +438,20 @@ class Checker:
         return _Try(chain=chain, capture=capture, retry_after_s=retry_after)
 
     async def _follow(
-        self, url: str, method: str, jar: httpx.Cookies, attempts: list[Attempt], *, keep: bool
+        self, url: str, method: str, jar: httpx.Cookies, attempts: list[Attempt], *, keep: bool, urgent: bool = True
     ) -> tuple[Chain, Capture | None]:
-        """Follow redirects by hand from ``url``, recording each hop; bounded by max_redirects."""
+        """Follow redirects by hand from ``url``, recording each hop; bounded by max_redirects.
+
+        Only a reference's very first request waits behind the others (``urgent`` False);
+        its later hops and attempts are served first (see ``ratelimit.Slots``).
+        """
         hops: list[Hop] = []
         # A redirect back to the same URL with a new cookie is a cookie check, not a loop.
         visited = {(url, _cookie_state(jar))}
         current = url
         while True:
-            sample, error, capture = await self._exchange(method, current, jar, attempts, keep=keep)
+            sample, error, capture = await self._exchange(method, current, jar, attempts, keep=keep, urgent=urgent)
+            urgent = True
             if error is not None:
                 return Chain(url=url, hops=tuple(hops), error=error), None
             assert sample is not None
@@ -387,7 +477,7 @@ class Checker:
                 method = "GET"  # RFC 9110 15.4.4: a 303 is followed with GET
 
     async def _exchange(
-        self, method: str, url: str, jar: httpx.Cookies, attempts: list[Attempt], *, keep: bool
+        self, method: str, url: str, jar: httpx.Cookies, attempts: list[Attempt], *, keep: bool, urgent: bool = True
     ) -> tuple[Sample | None, BaseException | None, Capture | None]:
         """Make one request and read what judging needs; record it as an Attempt."""
         at = self._clock()
@@ -397,13 +487,20 @@ class Checker:
         capture: Capture | None = None
         error: BaseException | None = None
         try:
-            request = self._client.build_request(method, url)
-            jar.set_cookie_header(request)
-            async with self.limiter.slot(host) as gate:
+            plain = self._plain_target(url, jar, keep=keep)
+            request = None
+            if plain is None:
+                request = self._client.build_request(method, url)
+                jar.set_cookie_header(request)
+            async with self.limiter.slot(host, urgent=urgent) as gate:
                 deadline = (self._policy.timeout_s or 0) * EXCHANGE_DEADLINE_FACTOR or None
                 try:
                     async with asyncio.timeout(deadline):
-                        sample, capture = await self._send(request, jar, keep=keep)
+                        if request is None:
+                            assert plain is not None
+                            sample = await self._send_plain(method, url, plain, jar)
+                        else:
+                            sample, capture = await self._send(request, jar, keep=keep)
                 except TimeoutError:
                     raise httpx.ReadTimeout(f"no complete answer within {deadline:g} s") from None
                 if sample.status == 429:
@@ -422,6 +519,36 @@ class Checker:
         )
         return sample, error, capture
 
+    def _plain_target(self, url: str, jar: httpx.Cookies, *, keep: bool) -> PlainTarget | None:
+        """Where the lean client sends ``url``, or None when httpx must (see ``_http1.py``)."""
+        if self._plain is None or keep or jar:
+            return None
+        return plain_target(url)
+
+    async def _send_plain(self, method: str, url: str, target: PlainTarget, jar: httpx.Cookies) -> Sample:
+        assert self._plain is not None
+        response = await self._plain.request(method, target)
+        head = response.head
+        try:
+            if head.get("set-cookie") is not None:
+                # Rare (cookie-check redirects): let httpx's jar parse the cookies, so the
+                # next hop sends them, through httpx.
+                fake = httpx.Response(head.status, headers=list(head.headers), request=httpx.Request(method, url))
+                jar.extract_cookies(fake)
+            status = head.status
+            body = None
+            if method != "HEAD" and status not in REDIRECT_CODES:
+                body = await read_body(
+                    response.aiter_raw(),
+                    content_encoding=head.get("content-encoding") or "",
+                    max_bytes=self._policy.max_body_bytes,
+                    whole=200 <= status < 300,
+                    keep_raw=False,
+                )
+        finally:
+            await response.aclose()
+        return _sample(url, status, head.reason, head.headers, body)
+
     async def _send(self, request: httpx.Request, jar: httpx.Cookies, *, keep: bool) -> tuple[Sample, Capture | None]:
         response = await self._client.send(request, stream=True)
         try:
@@ -432,25 +559,18 @@ class Checker:
             keep_raw = keep and ok and body_wanted
             body = None
             if body_wanted:
-                body = await read_body(response, max_bytes=self._policy.max_body_bytes, whole=ok, keep_raw=keep_raw)
+                body = await read_body(
+                    response.aiter_raw(),
+                    content_encoding=response.headers.get("content-encoding", ""),
+                    max_bytes=self._policy.max_body_bytes,
+                    whole=ok,
+                    keep_raw=keep_raw,
+                )
             ip = _peer_ip(response) if keep_raw else None
         finally:
             await response.aclose()  # closing early drops the connection: cheaper than reading on
-        length = body.length if body is not None else None
-        if length is None or (body is not None and body.length == 0 and not ok):
-            declared = response.headers.get("content-length")
-            length = int(declared) if declared and declared.isdigit() else length
-        sample = Sample(
-            url=str(request.url),
-            status=status,
-            reason=response.reason_phrase,
-            headers=tuple((k.lower(), v) for k, v in _headers(response.headers.raw)),
-            content_type=response.headers.get("content-type"),
-            text=_text_of(body.sample, response) if body is not None else "",
-            length=length,
-            sha256=body.sha256 if body is not None else None,
-            cap_hit=body.cap_hit if body is not None else None,
-        )
+        headers = tuple((k.lower(), v) for k, v in _headers(response.headers.raw))
+        sample = _sample(str(request.url), status, response.reason_phrase, headers, body)
         capture = None
         if keep_raw and body is not None and body.raw is not None:
             capture = Capture(

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from refcheck.check import CheckOutcome, check_references, unfinished_outcomes
+from refcheck.check import NOT_CHECKED, CheckOutcome, check_references, unfinished_outcomes
 from refcheck.check.fetch import ClientFactory, Clock, Sleep, utc_now
 from refcheck.config import CheckPolicy
 from refcheck.models import CheckResult, Reference, Run, Status
@@ -37,8 +37,11 @@ class CheckRun:
 
 
 def is_offline_run(results: Sequence[CheckResult]) -> bool:
-    """True when the run could reach nothing: some result is offline and none got an answer."""
-    fresh = [r for r in results if not r.from_cache]
+    """True when the run could reach nothing: some result is offline and none got an answer.
+
+    References the run timeout left unchecked say nothing about the network either way.
+    """
+    fresh = [r for r in results if not r.from_cache and r.evidence != NOT_CHECKED]
     return any(r.status is Status.OFFLINE for r in fresh) and not any(r.http_status is not None for r in fresh)
 
 

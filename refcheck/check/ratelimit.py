@@ -10,6 +10,7 @@ backoff) holds none, so waiting never starves the rest of the run.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -23,25 +24,78 @@ Monotonic = Callable[[], float]
 SLOWDOWN_INTERVAL_S = 1.0
 
 
+class Slots:
+    """At most ``limit`` holders at once; urgent waiters are served before the others.
+
+    Urgent means "this reference has already waited its turn": a retry after its
+    backoff, the next hop of a redirect chain. Serving those first shortens the run's
+    tail (a reference with three retries ahead of it should not queue behind fresh ones
+    for each of them) without delaying anyone else's first request by more than that
+    one exchange. Among equals the order is first come, first served.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.active = 0
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._seq = 0
+
+    async def acquire(self, *, urgent: bool = False) -> None:
+        """Wait for a slot (the caller then holds it until ``release``)."""
+        waiters = self._waiters
+        while waiters and waiters[0][2].done():
+            heapq.heappop(waiters)  # cancelled waiters
+        if self.active < self.limit and not waiters:
+            self.active += 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._seq += 1
+        heapq.heappush(waiters, (0 if urgent else 1, self._seq, future))
+        self._wake()
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # handed a slot, then cancelled before using it
+            raise
+
+    def release(self) -> None:
+        """Give a slot back and hand it to the first waiter, if any."""
+        self.active -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        waiters = self._waiters
+        while waiters and self.active < self.limit:
+            future = heapq.heappop(waiters)[2]
+            if not future.done():
+                self.active += 1  # taken on the waiter's behalf, before it runs again
+                future.set_result(None)
+
+
 class HostGate:
     """At most ``limit`` requests at once to one host, starts spaced by ``delay_s``."""
 
     def __init__(self, limit: int, delay_s: float, *, monotonic: Monotonic, sleep: Sleep) -> None:
-        self.limit = max(1, limit)
+        self._slots = Slots(limit)
         self.delay_s = delay_s
-        self.active = 0
         self.slowdowns = 0
         self._last_slowdown = 0.0
         self._next_start = 0.0
-        self._cond = asyncio.Condition()
         self._monotonic = monotonic
         self._sleep = sleep
 
-    async def acquire(self) -> None:
+    @property
+    def limit(self) -> int:
+        return self._slots.limit
+
+    @property
+    def active(self) -> int:
+        return self._slots.active
+
+    async def acquire(self, *, urgent: bool = False) -> None:
         """Wait for a free slot and for the host's delay since the previous start."""
-        async with self._cond:
-            await self._cond.wait_for(lambda: self.active < self.limit)
-            self.active += 1
+        await self._slots.acquire(urgent=urgent)
         if self.delay_s > 0:
             now = self._monotonic()
             start = max(now, self._next_start)
@@ -49,11 +103,9 @@ class HostGate:
             if start > now:
                 await self._sleep(start - now)
 
-    async def release(self) -> None:
+    def release(self) -> None:
         """Give the slot back and wake one waiter."""
-        async with self._cond:
-            self.active -= 1
-            self._cond.notify()
+        self._slots.release()
 
     def slow_down(self) -> None:
         """Take one request of concurrency away (never below 1): the host answered 429.
@@ -69,7 +121,7 @@ class HostGate:
             return
         self.slowdowns += 1
         self._last_slowdown = now
-        self.limit = max(1, self.limit - 1)
+        self._slots.limit = max(1, self._slots.limit - 1)
 
 
 class Limiter:
@@ -77,7 +129,7 @@ class Limiter:
 
     def __init__(self, policy: CheckPolicy, *, monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep):
         self._policy = policy
-        self._global = asyncio.Semaphore(policy.concurrency)
+        self._global = Slots(policy.concurrency)
         self._hosts: dict[str, HostGate] = {}
         self._monotonic = monotonic
         self._sleep = sleep
@@ -97,19 +149,22 @@ class Limiter:
         return gate
 
     @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[HostGate]:
-        """Hold a host slot, then a global one, for one request.
+    async def slot(self, host: str, *, urgent: bool = False) -> AsyncIterator[HostGate]:
+        """Hold a host slot, then a global one, for one request (``urgent``: see ``Slots``).
 
         The host slot comes first so that requests queued behind a busy host never
         sit on global slots other hosts could use.
         """
         gate = self.gate(host)
-        await gate.acquire()
+        await gate.acquire(urgent=urgent)
         try:
-            async with self._global:
+            await self._global.acquire(urgent=urgent)
+            try:
                 yield gate
+            finally:
+                self._global.release()
         finally:
-            await gate.release()
+            gate.release()
 
 
 class Admission:
