@@ -41,6 +41,7 @@ class Origin:
     resources: dict[str, Resource] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
     hold: threading.Event | None = None  # paths under /hold/ wait for this before answering
+    hold_timeout_s: float = 30.0  # ...or at most this long (a safety net; stop() releases them)
 
     def __post_init__(self) -> None:
         origin = self
@@ -61,7 +62,7 @@ class Origin:
                 path = self.path.split("?", 1)[0]
                 origin.hits[path] = origin.hits.get(path, 0) + 1
                 if path.startswith("/hold/") and origin.hold is not None:
-                    origin.hold.wait(timeout=30)
+                    origin.hold.wait(timeout=origin.hold_timeout_s)
                 res = origin.resources.get(path, Resource(b"<html><title>404</title></html>", status=404))
                 self.send_response(res.status)
                 self.send_header("Content-Type", res.content_type)

@@ -3,6 +3,11 @@
 The run is a real ``refcheck archive`` subprocess. Three pages answer at once; the fourth
 hangs until the test lets it go, so the kill lands after three captures are on disk (and in
 the digest index) and before the run ends. SIGKILL gives the process no chance to clean up.
+
+The held page and the run's own timeout both outlast the test's wait: under heavy load
+(a slow start, slow fsyncs) the held page used to be answered after 30 s on its own, the
+run then finished before the test saw its three captures, and the test failed for want
+of an open WARC to kill. Now only the test releases it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from refcheck.store import STORE_FILE
 
 BIN = Path(sys.executable).parent
 WAIT_S = 60.0
+#: How long the fourth page (and the run's request timeout) may wait: beyond the test's wait.
+HOLD_S = 3 * WAIT_S
 
 
 def responses_in(path: Path) -> list[str]:
@@ -55,12 +62,14 @@ def test_a_killed_run_leaves_valid_warcs_and_the_next_run_completes_the_rest(
 ) -> None:
     pages = {f"/p{i}": Resource(PAGE.replace(b"2417", f"24{i}".encode())) for i in range(1, 4)}
     pages["/hold/p4"] = Resource(PAGE.replace(b"2417", b"2444"))
-    origin = Origin(pages, hold=threading.Event())
+    origin = Origin(pages, hold=threading.Event(), hold_timeout_s=HOLD_S)
+    proc: subprocess.Popen[bytes] | None = None
     try:
         urls = [origin.url(p) for p in pages]
         (tmp_path / "urls.txt").write_text("\n".join(urls) + "\n")
         (tmp_path / "references.toml").write_text(
-            'state_dir = "state"\n[check]\noffline_canaries = []\nretries = 0\ntimeout = 60\n'
+            'state_dir = "state"\n[check]\noffline_canaries = []\nretries = 0\n'
+            f"timeout = {HOLD_S:g}\n"
             '[archive]\ndir = "arch"\npublic_lookup = false\n'
         )
         argv = ["archive", "--urls", "urls.txt", "--config", "references.toml", "--allow-private", "--no-public"]
@@ -96,6 +105,9 @@ def test_a_killed_run_leaves_valid_warcs_and_the_next_run_completes_the_rest(
         monkeypatch.chdir(tmp_path)
         assert main(argv) == 0
     finally:
+        if proc is not None and proc.poll() is None:  # a failed wait: leave no run behind
+            proc.kill()
+            proc.wait(timeout=10)
         origin.stop()
 
     finished = sorted(warc_dir.glob("*.warc.gz"))
