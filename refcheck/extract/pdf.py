@@ -70,8 +70,16 @@ def _load_error(exc: Exception, data: bytes, path: str) -> DocumentError:
     return DocumentError(path, "corrupt or truncated PDF: it cannot be parsed")
 
 
-def _page_text(textpage: Any) -> str:
-    return str(textpage.get_text_range()).replace("\r\n", "\n").replace("\r", "\n")
+def _lines(raw_text: str) -> list[str]:
+    """PDFium's page text as lines: ``\r\n`` ends, hyphenation joins undone (``_HYPHEN_JOINS``)."""
+    text = _normalise(raw_text)
+    return text.removesuffix("\n").split("\n") if text else []
+
+
+def _normalise(raw_text: str) -> str:
+    # _lines splits on "\n" alone and _line_at counts "\n"s in the same text, so the two
+    # agree; splitlines() would also split on form feeds and U+2028 and make them drift
+    return raw_text.replace("\r\n", "\n").replace("\r", "\n").translate(_HYPHEN_JOINS)
 
 
 def _links(pdf: Any, page: Any) -> Iterator[_Link]:
@@ -93,47 +101,53 @@ def _links(pdf: Any, page: Any) -> Iterator[_Link]:
         yield _Link(uri=buffer.value, rect=rect)
 
 
-def _line_of(textpage: Any, text: str, rect: tuple[float, float, float, float] | None) -> int | None:
-    """The 1-based line of ``text`` that the rectangle covers, the topmost when it covers several.
+def _line_of(textpage: Any, raw_text: str, rect: tuple[float, float, float, float] | None) -> int | None:
+    """The 1-based line of the page (as ``_lines`` splits ``raw_text``) that the rectangle
+    covers; the topmost when it covers several.
 
-    Probes a grid of points inside the rectangle for the character there; only a few
-    calls per annotation, where a pass over every character box would cost a page's
-    extraction again.
+    Probes a grid of points inside the rectangle for the character there: a few calls per
+    annotation, where a pass over every character box would cost a page's extraction again.
     """
     if rect is None:
         return None
-    left, bottom, right, top = (
-        min(rect[0], rect[2]),
-        min(rect[1], rect[3]),
-        max(rect[0], rect[2]),
-        max(rect[1], rect[3]),
-    )
+    left, right = sorted((rect[0], rect[2]))
+    bottom, top = sorted((rect[1], rect[3]))
     width, height = right - left, top - bottom
-    best: int | None = None
+    # rows go top-down, so the first row that meets text meets the first line; one hit in a
+    # row is enough, as a row is narrower than a line
     for fy in _PROBE_Y:
         for fx in _PROBE_X:
-            index = textpage.get_index(left + fx * width, bottom + fy * height, 1.0, max(height / 4, 1.0))
-            if index is None:
-                continue
-            offset = raw.FPDFText_GetTextIndexFromCharIndex(textpage, index)
-            if offset < 0:
-                continue
-            line = text[:offset].translate(_HYPHEN_JOINS).count("\n") + 1
-            best = line if best is None else min(best, line)
-        if best is not None:
-            return best  # rows go top-down: the first row with text holds the first line
+            line = _line_at(textpage, raw_text, left + fx * width, bottom + fy * height, height)
+            if line is not None:
+                return line
     return None
 
 
+def _line_at(textpage: Any, raw_text: str, x: float, y: float, height: float) -> int | None:
+    try:
+        index = textpage.get_index(x, y, 1.0, max(height / 4, 1.0))
+    except pdfium.PdfiumError:
+        return None
+    if index is None:
+        return None
+    offset = raw.FPDFText_GetTextIndexFromCharIndex(textpage, index)
+    if offset < 0:  # a character PDFium leaves out of the text
+        return None
+    return _normalise(raw_text[:offset]).count("\n") + 1
+
+
 def _read_page(pdf: Any, number: int, path: str) -> tuple[TextPage, list[LinkTarget]]:
-    page = pdf[number - 1]
+    try:
+        page = pdf[number - 1]
+    except pdfium.PdfiumError:  # a damaged page object loses one page, not the document
+        return TextPage(number=number, lines=()), []
     try:
         try:
             textpage = page.get_textpage()
-        except Exception:  # a damaged content stream loses one page, not the document
+        except pdfium.PdfiumError:  # so does a damaged content stream
             return TextPage(number=number, lines=()), []
         try:
-            text = _page_text(textpage)
+            raw_text = str(textpage.get_text_range())
             links: list[LinkTarget] = []
             seen: set[str] = set()
             for link in _links(pdf, page):
@@ -141,9 +155,9 @@ def _read_page(pdf: Any, number: int, path: str) -> tuple[TextPage, list[LinkTar
                 if uri in seen:
                     continue  # Word and LibreOffice write one annotation per line of a wrapped URL
                 seen.add(uri)
-                location = Location(document=path, page=number, line=_line_of(textpage, text, link.rect))
+                location = Location(document=path, page=number, line=_line_of(textpage, raw_text, link.rect))
                 links.append(LinkTarget(target=uri, text=None, location=location, source="pdf-annotation"))
-            return TextPage(number=number, lines=tuple(text.translate(_HYPHEN_JOINS).splitlines())), links
+            return TextPage(number=number, lines=tuple(_lines(raw_text))), links
         finally:
             textpage.close()
     finally:

@@ -119,3 +119,25 @@ def test_an_annotation_citation_has_page_and_line(tmp_path: Path) -> None:
     result = refcheck.extract(path)
     cornell = [c for r in result.references for c in r.citations if c.url == "https://example.org/cornell-2.pdf"]
     assert [(c.location.page, c.location.line, c.source) for c in cornell] == [(2, 7, "pdf-annotation")]
+
+
+def test_a_url_wrapped_after_a_hyphen_keeps_its_hyphen() -> None:
+    # PDFium joins a word hyphenated at a line end; in a URL the hyphen is content
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.drawString(72, 720, "The conference issued a statement.4")
+    c.drawString(72, 120, "4 See https://www.coe.int/en/web/portal/-/conference-of-ingos-")
+    c.drawString(72, 108, "statement-on-the-situation")
+    c.drawString(72, 96, "5 Azer-")
+    c.drawString(72, 84, "baijan, report of 2024.")
+    c.showPage()
+    c.save()
+    raw = read_bytes(buf.getvalue(), "wrapped.pdf")
+    assert raw.pages[0].lines[-4:] == (
+        "4 See https://www.coe.int/en/web/portal/-/conference-of-ingos-",
+        "statement-on-the-situation",
+        "5 Azer-",
+        "baijan, report of 2024.",
+    )
