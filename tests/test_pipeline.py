@@ -6,7 +6,7 @@ import hashlib
 
 from refcheck.extract import RawDocument, TextPage, read_bytes
 from refcheck.extract._types import LinkTarget
-from refcheck.models import CitationKind, Document, Location
+from refcheck.models import Citation, CitationKind, Document, Location
 from refcheck.normalise.merge import merge
 from refcheck.pipeline import scan_document
 from refcheck.resolve import url_for_key
@@ -99,3 +99,61 @@ def test_ibid_cites_what_the_previous_footnote_cited() -> None:
         ("https://example.org/a", 1),
         ("https://example.org/a", 2),
     ]
+
+
+# Inputs that once took quadratic time (or could backtrack): each must finish and give
+# sane output. Sizes are small enough to run in well under a second when linear.
+
+
+def scan_text(text: str) -> list[Citation]:
+    return scan_document(read_bytes(text.encode(), "x.txt"))
+
+
+def test_one_long_line_without_newline() -> None:
+    line = "The Chamber recalls DOC 55 1597/001 and https://www.example.org/a. " * 2000
+    citations = scan_text(line)
+    assert len(citations) == 4000
+    assert {c.location.line for c in citations} == {1}
+    assert {c.url for c in citations if c.url} == {"https://www.example.org/a"}
+
+
+def test_spaces_and_dots_cite_nothing() -> None:
+    assert scan_text(". " * 100_000) == []
+    assert scan_text("." * 200_000) == []
+    assert scan_text("https://a.org" + " ." * 50_000) != []
+
+
+def test_a_footnote_of_many_lines() -> None:
+    lines = [f"see CAT/C/AZE/CO/{n} and the Azer-" if n % 2 else "baïdjan report" for n in range(1, 20_001)]
+    citations = scan_text("Body.1\n\n1 " + "\n".join(lines))
+    assert len(citations) == 10_000
+    assert {c.location.footnote for c in citations} == {1}
+    assert [c.location.line for c in citations] == list(range(3, 20_003, 2))
+
+
+def test_a_long_footnote_without_address_is_joined_once() -> None:
+    text = "Body.1\n\n1 Le Zanguezour désigne\n" + "\n".join(["une région du sud-"] + ["est et la suite"] * 20_000)
+    assert scan_text(text) == []
+
+
+def test_a_url_of_a_megabyte_and_a_spaced_url_of_many_pieces() -> None:
+    long_url = "https://example.org/" + "a" * 1_000_000
+    (citation,) = scan_text(f"See {long_url}.")
+    assert citation.url == long_url
+    (spaced,) = scan_text("See https://www .example .org" + " /a" * 20_000 + " here.")
+    assert spaced.url == "https://www.example.org" + "/a" * 20_000
+
+
+def test_a_url_followed_by_many_closing_brackets_and_a_wrapped_url() -> None:
+    (citation,) = scan_text("(see https://x.org/a" + ")" * 100_000)
+    assert citation.url == "https://x.org/a"
+    (wrapped,) = scan_text("1 https://x.org/" + "\n".join(["a-"] * 20_000))
+    assert wrapped.url == "https://x.org/" + "a-" * 20_000
+
+
+def test_many_footnotes_and_a_host_of_hyphens() -> None:
+    text = "Body.\n\n" + "\n".join(f"{n % 999 + 1} https://x{n}.org/a" for n in range(2_000))
+    citations = scan_text(text)
+    assert len(citations) == 2_000
+    (bad,) = scan_text("https://" + "a-" * 100_000 + "!")
+    assert bad.url is None  # no plausible host: reported, not invented

@@ -49,7 +49,9 @@ _URL_TAIL = re.compile(r"/|=|\.(?:pdf|html?|php|aspx?|jsp|docx?|xlsx?)\b", re.I)
 _URLISH = re.compile(r"[/.=?&_%#]|\d")
 _HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,63}$|^xn--", re.I)
 _WHITESPACE = re.compile(r"\s")  # the same characters as str.isspace
-_TOKEN = re.compile(r"\S+")
+# Characters that repair drops (invisible) or turns into several (ligatures).
+_EXPANDS_OR_VANISHES = re.compile("[" + INVISIBLE_CHARS + "".join(map(chr, _LIGATURES)) + "]")
+_GAP_AND_TOKEN = re.compile(r"(\s*)(\S+)")
 # The rest of a line holds nothing but closing punctuation.
 _ONLY_TRAIL_TO_EOL = re.compile("[" + re.escape(_TRAIL + " )]") + "]*(?:\n|\\Z)")
 # Enough of a URL's end for every test _absorbs makes on it ("://", the last joiner).
@@ -182,32 +184,27 @@ def _is_plausible(value: str, kind: str) -> bool:
     return bool(_HOST.match(host)) or host == "localhost" or bool(re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host))
 
 
-def _has_hard_stop(piece: str) -> bool:
-    return _HARD_STOPS.search(piece.replace(" ", "").replace("\n", "")) is not None
-
-
 def _extend(text: str, start: int, head_end: int) -> tuple[int, str]:
     """Grow a URL from its start over continuation tokens; return its end and its pieces."""
     end = _token_end(text, head_end)
-    pieces = [text[start:head_end], text[head_end:end]]
+    head = text[start:end]
+    pieces = [head]
     # Each test below looks at the newest piece or at the URL's last characters only,
-    # so a URL of many thousand spaced-out pieces is grown in linear time.
-    stopped = any(_has_hard_stop(piece) for piece in pieces)
-    tail = "".join(pieces)[-_TAIL_CHARS:]
-    while True:
-        if stopped or tail.endswith((";", ",")):
-            break  # "…07Spread .pdf; https://acleddata …": the URL ended at the ";"
-        gap_end = _TOKEN.search(text, end)
-        if gap_end is None:
+    # so a URL of many thousand spaced-out pieces is grown in linear time. Only the
+    # head may hold spaces ("https ://"): later pieces are whole tokens.
+    stopped = _HARD_STOPS.search(head.replace(" ", "").replace("\n", "")) is not None
+    tail = head[-_TAIL_CHARS:]
+    while not stopped and not tail.endswith((";", ",")):
+        # (the ";" or "," test: "…07Spread .pdf; https://acleddata …" ended at the ";")
+        m = _GAP_AND_TOKEN.match(text, end)
+        if m is None:
             break
-        j = gap_end.start()
-        token_end = _token_end(text, j)
-        token = text[j:token_end]
-        if not _absorbs(tail, text[end:j], token, text, j, token_end):
+        token = m.group(2)
+        if not _absorbs(tail, m.group(1), token, text, m.start(2), m.end()):
             break
         pieces.append(token)
-        end = token_end
-        stopped = _has_hard_stop(token)
+        end = m.end()
+        stopped = _HARD_STOPS.search(token) is not None
         tail = (tail + token)[-_TAIL_CHARS:]
     return end, "".join(pieces)
 
@@ -268,18 +265,24 @@ def _repaired_length(token: str) -> int:
 def _raw_end(text: str, start: int, end: int, value: str) -> int:
     """Map the end of the repaired value back onto ``text`` (trimmed punctuation excluded)."""
     wanted = len(value)
-    count = 0
-    if count >= wanted:
+    if wanted <= 0:
         return start
-    # Whole tokens first, then character by character inside the token where the value ends.
-    for token in _TOKEN.finditer(text, start, end):
-        piece = token.group()
-        length = _repaired_length(piece)
+    raw = text[start:end]
+    count = 0
+    at = 0
+    # Whole tokens first, then character by character inside the token where the value
+    # ends. Tokens are found in order, so each one's first occurrence from ``at`` is it.
+    for token in raw.split():
+        at = raw.find(token, at)
+        length = _repaired_length(token)
         if count + length < wanted:
             count += length
+            at += len(token)
             continue
-        i = token.start()
-        for ch in piece:
+        i = start + at
+        if token.isascii() or not _EXPANDS_OR_VANISHES.search(token):
+            return i + wanted - count  # one character of the value per character of text
+        for ch in token:
             i += 1
             if ch not in INVISIBLE_CHARS:
                 count += len(ch.translate(_LIGATURES))
