@@ -5,6 +5,8 @@ as with PyMuPDF). It was chosen by measurement (bench/pdf_libraries.py, bench/RE
 about three times pypdf's pages/s with less memory, the same spaced-out URLs for the
 repair stage, AES decryption built in (pypdf needs the ``cryptography`` package for it),
 and character boxes, which put each link annotation on the text line it covers.
+
+PDFium is not thread-safe: documents must be read one at a time, as the pipeline does.
 """
 
 from __future__ import annotations

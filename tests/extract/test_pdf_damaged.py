@@ -51,6 +51,12 @@ def bad_xref() -> bytes:
     return data[:table] + data[table:].replace(b"0000000", b"9999999")
 
 
+def bad_startxref() -> bytes:
+    data = small_pdf()
+    start = data.rfind(b"startxref")
+    return data[: start + len(b"startxref\n")] + b"999999\n%%EOF\n"
+
+
 def scanned() -> bytes:
     from reportlab.pdfgen import canvas
 
@@ -106,8 +112,8 @@ def test_an_unreadable_pdf_is_one_line_and_exit_2(
 
 @pytest.mark.parametrize(
     "make",
-    [bad_xref, lambda: encrypted("", "RC4-128"), lambda: encrypted("", "AES-256")],
-    ids=["bad-xref", "empty-password-rc4", "empty-password-aes256"],
+    [bad_xref, bad_startxref, lambda: encrypted("", "RC4-128"), lambda: encrypted("", "AES-256")],
+    ids=["bad-xref", "bad-startxref", "empty-password-rc4", "empty-password-aes256"],
 )
 def test_a_repairable_or_openly_encrypted_pdf_is_read(make: object) -> None:
     # An empty user password is how "protected" PDFs restrict printing or copying while
