@@ -503,8 +503,7 @@ class Checker:
                             sample, capture = await self._send(request, jar, keep=keep)
                 except TimeoutError:
                     raise httpx.ReadTimeout(f"no complete answer within {deadline:g} s") from None
-                if sample.status == 429:
-                    gate.slow_down()
+                gate.answered(sample.status)
         except Exception as exc:  # network failure is data: any exception of an exchange is evidence
             error = exc
         attempts.append(

@@ -9,12 +9,11 @@ is left.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from refcheck.check import NOT_CHECKED, CheckOutcome, check_references, unfinished_outcomes
+from refcheck.check import NOT_CHECKED, CheckOutcome, check_references, run_async, unfinished_outcomes
 from refcheck.check.fetch import ClientFactory, Clock, Sleep, utc_now
 from refcheck.config import CheckPolicy
 from refcheck.models import CheckResult, Reference, Run, Status
@@ -124,4 +123,4 @@ def run_and_record(
     **kwargs: object,
 ) -> CheckRun:
     """``check_and_record`` for synchronous callers (a new event loop)."""
-    return asyncio.run(check_and_record(references, policy, store, **kwargs))  # type: ignore[arg-type]
+    return run_async(lambda: check_and_record(references, policy, store, **kwargs))  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,10 @@ Monotonic = Callable[[], float]
 
 #: 429 answers closer together than this count as one request to slow down.
 SLOWDOWN_INTERVAL_S = 1.0
+#: A host's 429s are taken as "too many requests from you" (and the host gets fewer at
+#: once) when at least RATE_LIMITED_OF_WINDOW of its last RATE_WINDOW answers were 429.
+RATE_WINDOW = 20
+RATE_LIMITED_OF_WINDOW = 5
 
 
 class Slots:
@@ -79,6 +84,7 @@ class HostGate:
     def __init__(self, limit: int, delay_s: float, *, monotonic: Monotonic, sleep: Sleep) -> None:
         self._slots = Slots(limit)
         self.delay_s = delay_s
+        self._recent: deque[bool] = deque(maxlen=RATE_WINDOW)
         self.slowdowns = 0
         self._last_slowdown = 0.0
         self._next_start = 0.0
@@ -106,6 +112,21 @@ class HostGate:
     def release(self) -> None:
         """Give the slot back and wake one waiter."""
         self._slots.release()
+
+    def answered(self, status: int) -> None:
+        """Note an answer of this host; slow down when 429s are a good share of the latest.
+
+        A 429 with a Retry-After is honoured for its own URL in any case. What it says
+        about the host depends on the others: a site that limits some pages (each 429
+        once, then fine, as bench/linkbench's do: about one answer in thirty) is not
+        asking for fewer requests overall; slowing down for each of those, once a
+        second, took a 10,000-URL run down to one request per host at a time and made
+        it take twice as long for nothing. A host that limits the client answers 429 to
+        many requests in a row, and is slowed down within a few answers.
+        """
+        self._recent.append(status == 429)
+        if status == 429 and sum(self._recent) >= RATE_LIMITED_OF_WINDOW:
+            self.slow_down()
 
     def slow_down(self) -> None:
         """Take one request of concurrency away (never below 1): the host answered 429.

@@ -193,6 +193,25 @@ def test_a_host_that_answers_429_gets_fewer_concurrent_requests() -> None:
     assert gate.slowdowns == 4
 
 
+def test_a_few_pages_answering_429_do_not_slow_the_host_but_many_429s_do() -> None:
+    from refcheck.check.ratelimit import RATE_LIMITED_OF_WINDOW, RATE_WINDOW, HostGate
+
+    now = [0.0]
+    gate = HostGate(10, 0.0, monotonic=lambda: now[0], sleep=asyncio.sleep)
+    for i in range(200):  # one page in twenty is rate-limited, as in bench/linkbench
+        now[0] += 0.05
+        gate.answered(429 if i % RATE_WINDOW == 0 else 200)
+    assert gate.limit == 10 and gate.slowdowns == 0
+    for _ in range(RATE_LIMITED_OF_WINDOW):  # then the host starts refusing everyone
+        now[0] += 0.05
+        gate.answered(429)
+    assert gate.limit == 9
+    for _ in range(40):
+        now[0] += 0.5
+        gate.answered(429)
+    assert gate.limit == 1  # one request at a time, within seconds
+
+
 def test_503_twice_then_200_is_alive_after_backoff(
     fault_server: ServerThread, p: CheckPolicy, fast_sleep: FastSleep
 ) -> None:
