@@ -51,6 +51,18 @@ _HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[
 _WHITESPACE = re.compile(r"\s")  # the same characters as str.isspace
 # Characters that repair drops (invisible) or turns into several (ligatures).
 _EXPANDS_OR_VANISHES = re.compile("[" + INVISIBLE_CHARS + "".join(map(chr, _LIGATURES)) + "]")
+# Tokens on the same line that _absorbs always takes (they start like a spaced-out URL
+# piece, see _continues; a joiner can never start a new URL) and after which growing
+# goes on (no hard stop, no final ";" or ","). Starts with ":" are left to _continues:
+# it reads digits as str.isdigit, which \d does not match exactly.
+_SPACED_RUN = re.compile(
+    r"""(?:[^\S\n]+
+        (?:\.[^\W_]|-[^\W_]|-[./\-?=_&\#%:~]|[/?=_&\#%~][^\s<>"“”«»‘’|\\^`{}])
+        [^\s<>"“”«»‘’|\\^`{}]*
+        (?<![;,])(?=\s|\Z)
+    )*""",
+    re.X,
+)
 _GAP_AND_TOKEN = re.compile(r"(\s*)(\S+)")
 # The rest of a line holds nothing but closing punctuation.
 _ONLY_TRAIL_TO_EOL = re.compile("[" + re.escape(_TRAIL + " )]") + "]*(?:\n|\\Z)")
@@ -196,6 +208,14 @@ def _extend(text: str, start: int, head_end: int) -> tuple[int, str]:
     tail = head[-_TAIL_CHARS:]
     while not stopped and not tail.endswith((";", ",")):
         # (the ";" or "," test: "…07Spread .pdf; https://acleddata …" ended at the ";")
+        run = _SPACED_RUN.match(text, end)
+        if run.end() > end:
+            # The common spaced-out case in one match: pieces _absorbs takes and after
+            # which the URL goes on ("/reports /2024 /annual -report -7 .pdf").
+            tokens = run.group().split()
+            pieces.extend(tokens)
+            end = run.end()
+            tail = (tail + "".join(tokens[-_TAIL_CHARS:]))[-_TAIL_CHARS:]
         m = _GAP_AND_TOKEN.match(text, end)
         if m is None:
             break
