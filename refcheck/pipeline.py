@@ -54,6 +54,8 @@ class _Flat:
         """The segment offset of flat character ``index`` (0 past the end)."""
         if not 0 <= index < len(self.text):
             return 0
+        if len(self.run_starts) == 1:
+            return self.run_origins[0] + index
         k = bisect_right(self.run_starts, index) - 1
         return self.run_origins[k] + index - self.run_starts[k]
 

@@ -57,14 +57,14 @@ class Segment:
     first_line: int
     footnote: int | None
     # Derived once: the text is read for every stage and ``line_at`` runs per citation,
-    # so rebuilding them on each call made a long footnote quadratic.
+    # so rebuilding them on each call made a long footnote quadratic. The line starts
+    # are found on the first ``line_at`` (most segments cite nothing).
     _text: str = field(init=False, repr=False, compare=False)
-    _newlines: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _newlines: tuple[int, ...] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        text = "\n".join(self.lines)
-        object.__setattr__(self, "_text", text)
-        object.__setattr__(self, "_newlines", _newline_offsets(text))
+        object.__setattr__(self, "_text", "\n".join(self.lines))
+        object.__setattr__(self, "_newlines", None)
 
     @property
     def text(self) -> str:
@@ -73,7 +73,11 @@ class Segment:
 
     def line_at(self, offset: int) -> int:
         """Return the page line number of character ``offset`` of ``text``."""
-        return self.first_line + bisect_left(self._newlines, offset)
+        newlines = self._newlines
+        if newlines is None:
+            newlines = _newline_offsets(self._text)
+            object.__setattr__(self, "_newlines", newlines)
+        return self.first_line + bisect_left(newlines, offset)
 
 
 def _newline_offsets(text: str) -> tuple[int, ...]:

@@ -209,7 +209,7 @@ def _extend(text: str, start: int, head_end: int) -> tuple[int, str]:
     while not stopped and not tail.endswith((";", ",")):
         # (the ";" or "," test: "…07Spread .pdf; https://acleddata …" ended at the ";")
         run = _SPACED_RUN.match(text, end)
-        if run.end() > end:
+        if run is not None and run.end() > end:  # (it always matches, maybe empty)
             # The common spaced-out case in one match: pieces _absorbs takes and after
             # which the URL goes on ("/reports /2024 /annual -report -7 .pdf").
             tokens = run.group().split()

@@ -9,6 +9,7 @@ display; this form is only for identity and fetching.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import idna
@@ -17,6 +18,15 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
 # Characters left alone when encoding an IRI: everything RFC 3986 allows, and "%"
 # so existing escapes survive.
 _SAFE = "!#$%&'()*+,/:;=?@[]~-._"
+# A URL already in identity form, as most cited URLs are: a lower-case scheme and ASCII
+# host with no port, user or final dot, a path, and query and fragment (never empty
+# after their "?" or "#") of characters quote() keeps. Such a URL is returned as is,
+# without the cost of splitting, quoting and joining it.
+_PLAIN_CHARS = r"A-Za-z0-9_.~!$&'()*+,/:;=@%\-"
+_IDENTITY_FORM = re.compile(
+    rf"(?:https?|ftp)://[a-z0-9-]+(?:\.[a-z0-9-]+)*/[{_PLAIN_CHARS}]*"
+    rf"(?:\?[{_PLAIN_CHARS}?]+)?(?:#[{_PLAIN_CHARS}?#]+)?"
+)
 
 
 def _host_to_ascii(host: str) -> str:
@@ -38,6 +48,8 @@ def canonical_url(url: str) -> str:
     URL without a scheme (``www.example.org/x``) is taken as ``http://``.
     """
     text = url.strip()
+    if _IDENTITY_FORM.fullmatch(text):
+        return text
     if "://" not in text[:12]:
         text = "http://" + text
     try:
