@@ -118,7 +118,10 @@ def test_an_annotation_citation_has_page_and_line(tmp_path: Path) -> None:
     path.write_bytes(data)
     result = refcheck.extract(path)
     cornell = [c for r in result.references for c in r.citations if c.url == "https://example.org/cornell-2.pdf"]
-    assert [(c.location.page, c.location.line, c.source) for c in cornell] == [(2, 7, "pdf-annotation")]
+    # six body lines, the blank line the gap above the notes makes, then note 21
+    assert [(c.location.page, c.location.line, c.location.footnote, c.source) for c in cornell] == [
+        (2, 8, 21, "pdf-annotation")
+    ]
 
 
 def test_a_url_wrapped_after_a_hyphen_keeps_its_hyphen() -> None:
