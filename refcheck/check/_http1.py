@@ -34,6 +34,9 @@ from refcheck.check.safety import GuardedBackend
 NO_BODY_CODES = frozenset({204, 304})
 #: Idle connections older than this are not reused (httpx's default keep-alive expiry).
 KEEPALIVE_S = 5.0
+#: A request that fails before any answer on a connection idle this long is sent again
+#: on a new one (see ``PlainPool.request``); keep-alive timeouts are a second or more.
+REPLAY_AFTER_IDLE_S = 1.0
 #: The most response-head lines accepted, as h11 bounds the head's size.
 MAX_HEADERS = 256
 READ_SIZE = 2**16
@@ -171,6 +174,7 @@ class PlainResponse:
         self._done = not has_body
         self._keep = head.http_version == "HTTP/1.1" and not _has_token(head.values("connection"), "close")
         self._length: int | None = None
+        self._left = 0  # bytes of a Content-Length body not yet read
         self._chunked = False
         if has_body:
             encodings = head.values("transfer-encoding")
@@ -182,7 +186,7 @@ class PlainResponse:
                 if lengths:
                     if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
                         raise _protocol_error("invalid Content-Length")
-                    self._length = int(lengths.pop())
+                    self._length = self._left = int(lengths.pop())
                     self._done = self._length == 0
                 else:
                     self._keep = False  # read to the end of the connection
@@ -202,12 +206,11 @@ class PlainResponse:
             async for part in _chunks(reader, timeout):
                 yield part
         elif self._length is not None:
-            left = self._length
-            while left:
-                data = await _read(reader, min(left, READ_SIZE), timeout)
+            while self._left:
+                data = await _read(reader, min(self._left, READ_SIZE), timeout)
                 if not data:
                     raise _protocol_error("server closed the connection before the end of the body")
-                left -= len(data)
+                self._left -= len(data)
                 yield data
         else:
             while data := await _read(reader, READ_SIZE, timeout):
@@ -219,8 +222,8 @@ class PlainResponse:
         conn, self._conn = self._conn, None
         if conn is None:
             return
-        if not self._done and self._keep and self._length is not None and self._length <= DRAIN_MAX:
-            self._done = await _skip_buffered(conn.reader, self._length)
+        if not self._done and self._keep and self._length is not None and self._left <= DRAIN_MAX:
+            self._done = await _skip_buffered(conn.reader, self._left)
         if self._done and self._keep:
             self._pool.put_back(self._key, conn)
         else:
@@ -366,7 +369,12 @@ class PlainPool:
 
         A kept-alive connection the server closed between two requests fails before any
         byte of an answer; such a request is sent once more on a new connection (GET and
-        HEAD are safe to repeat), as browsers do. Any other failure is raised as httpx's.
+        HEAD are safe to repeat), as browsers do, but only when the connection had been
+        idle for ``REPLAY_AFTER_IDLE_S``: servers close idle connections on a keep-alive
+        timeout, and a connection used a moment ago that fails is more likely a server
+        that resets requests (sending each twice would double what it gets from us; the
+        check's own retries, with backoff, are the answer there). Any other failure is
+        raised as httpx's.
         """
         key = (target.host, target.port)
         request = (
@@ -376,10 +384,12 @@ class PlainPool:
         )
         conn = self._take_idle(key)
         if conn is not None:
+            replay = time.monotonic() - conn.idle_since >= REPLAY_AFTER_IDLE_S
             try:
                 return await self._exchange(conn, request, method, key)
-            except _StaleConnectionError:
-                pass
+            except _StaleConnectionError as exc:
+                if not replay:
+                    raise exc.error from exc.error.__cause__
         conn = await self._connect(target)
         try:
             return await self._exchange(conn, request, method, key)

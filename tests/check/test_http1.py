@@ -19,6 +19,7 @@ from _helpers import check, policy
 from hypothesis import given
 from hypothesis import strategies as st
 
+from refcheck.check import _http1
 from refcheck.check._http1 import plain_target
 from refcheck.models import Status
 
@@ -167,8 +168,9 @@ def test_connections_are_kept_alive_and_a_silently_closed_one_is_replaced(
 
 
 def test_a_request_on_a_connection_dropped_while_idle_is_sent_again_on_a_new_one(
-    raw_server: RawServer, fast: dict[str, Any]
+    raw_server: RawServer, fast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(_http1, "REPLAY_AFTER_IDLE_S", 0.0)  # as if idle past a keep-alive timeout
     p = policy(canary=raw_server.url("/ok"), concurrency=1, host_concurrency=1, retries=0)
     first, second = raw_server.url("/drop-next"), raw_server.url("/a")
     outcomes = check([first, second], p, **fast)
@@ -180,6 +182,18 @@ def test_a_request_on_a_connection_dropped_while_idle_is_sent_again_on_a_new_one
     # was sent once more, on a second connection
     asked = raw_server.requests
     assert len(asked) == len(set(asked)) + 1 and raw_server.connections >= 2
+
+
+def test_a_connection_used_a_moment_ago_that_fails_is_not_sent_again(
+    raw_server: RawServer, fast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_http1, "REPLAY_AFTER_IDLE_S", 3600.0)  # never idle long enough
+    p = policy(canary=raw_server.url("/ok"), concurrency=1, host_concurrency=1, retries=0)
+    outcomes = check([raw_server.url("/drop-next"), raw_server.url("/a")], p, **fast)
+    statuses = sorted(o.result.status.value for o in outcomes.values())
+    # what went next on the dropped connection failed once, as the server made it fail
+    assert len(raw_server.requests) == len(set(raw_server.requests))
+    assert statuses in (["alive", "alive"], ["alive", "server-error"])
 
 
 @pytest.mark.parametrize(
