@@ -25,9 +25,9 @@ from refcheck.models import Citation, CitationKind, Document, ExtractionResult, 
 from refcheck.normalise.language import detect_language
 from refcheck.normalise.merge import merge
 from refcheck.normalise.notes import classify_note, join_note
-from refcheck.normalise.repair import INVISIBLE_CHARS, clean_line, find_urls, repair_url
+from refcheck.normalise.repair import INVISIBLE_CHARS, clean_line, find_urls, may_hold_url, repair_url
 from refcheck.normalise.urls import canonical_url
-from refcheck.resolve import find_identifiers, identifier_from_url, url_for_key
+from refcheck.resolve import find_identifiers, identifier_from_url, may_hold_identifier, url_for_key
 from refcheck.resolve._types import ScanContext
 from refcheck.resolve.curated import apply_curated
 
@@ -287,6 +287,39 @@ def _mark_placeholder(index: _CitationIndex, link: LinkTarget, location: Locatio
         index.append(Citation(raw=anchor, kind=CitationKind.TITLE, location=location, source=link.source, note=note))
 
 
+def _may_cite(text: str) -> bool:
+    """False only when ``text`` cannot hold a URL, a DOI or an identifier (substring tests)."""
+    return may_hold_url(text) or may_hold_identifier(text)
+
+
+class _BodyLanguage:
+    """The language of the body text read last, detected only when a footnote needs it.
+
+    A footnote too short to tell its language takes the body's; detecting the language
+    of every paragraph just in case cost more than scanning most of them.
+    """
+
+    def __init__(self) -> None:
+        self.known: str | None = None
+        self.pending: list[str] = []  # body text skipped since ``known`` was set, oldest first
+
+    def skip(self, text: str) -> None:
+        self.pending.append(text)
+
+    def saw(self, language: str | None) -> None:
+        if language:
+            self.known = language
+            self.pending.clear()
+
+    def current(self) -> str | None:
+        for text in reversed(self.pending):
+            if language := detect_language(text):
+                self.known = language
+                break
+        self.pending.clear()
+        return self.known
+
+
 def scan_document(raw: RawDocument) -> list[Citation]:
     """Find every citation in a document read by ``read_document``, in document order."""
     citations: list[Citation] = []
@@ -296,14 +329,17 @@ def scan_document(raw: RawDocument) -> list[Citation]:
         lines = [clean_line(line) for line in page.lines]
         segments = split_segments(lines)
         segments_by_page[page.number] = segments
-        body_language: str | None = None
+        body = _BodyLanguage()
         previous_note: list[Citation] = []
         for segment in segments:
+            if segment.footnote is None and not _may_cite(segment.text):
+                body.skip(segment.text)  # most prose cites nothing: no language, no scan
+                continue
             language = detect_language(segment.text)
             if segment.footnote is None:
-                body_language = language or body_language
+                body.saw(language)
             else:
-                language = language or body_language
+                language = language or body.current()
             if language != context.language:
                 context = replace(context, language=language)
             found, context = _citations_in_segment(segment, page.number, raw.document.path, context)

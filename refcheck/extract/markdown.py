@@ -86,6 +86,9 @@ _EMPHASIS = (
     re.compile(r"(\*)(?=[^\s*])([^*]+?)(?<=[^\s*])\*"),
     re.compile(r"(?<!\w)(_)(?=[^\s_])([^_]+?)(?<=[^\s_])_(?!\w)"),
 )
+_EMPHASIS_CUES = (("**", "~~"), ("__",), ("*",), ("_",))
+# Every inline pass needs one of these; a paragraph with none is rendered as it is.
+_ANY_SYNTAX = re.compile(r"[`<\[*_~]|://|[wW]{2}\.")
 # Escaped characters and protected URLs are hidden behind private-use characters while
 # the inline syntax is parsed, so neither can be mistaken for syntax.
 _ESCAPED_BASE = 0xE000
@@ -122,8 +125,15 @@ def _keep_newlines(removed: str) -> str:
     return "\n" * removed.count("\n")
 
 
+_UNESCAPE = {_ESCAPED_BASE + code: code for code in range(128)}
+
+
+_HAS_ESCAPED = re.compile(f"[{chr(_ESCAPED_BASE)}-{chr(_ESCAPED_BASE + 127)}]")
+
+
 def _unescape(text: str) -> str:
-    return "".join(chr(ord(c) - _ESCAPED_BASE) if _ESCAPED_BASE <= ord(c) < _ESCAPED_BASE + 128 else c for c in text)
+    # A per-character generator made this the reader's hot spot; most text has no escape.
+    return text.translate(_UNESCAPE) if _HAS_ESCAPED.search(text) else text
 
 
 def _hide_escapes(text: str) -> str:
@@ -263,8 +273,10 @@ class _Paragraph:
     def _line(self, offset: int) -> int:
         return self.first_line + self.text.count("\n", 0, offset)
 
-    def _pass(self, pattern: re.Pattern[str], sub: Sub) -> None:
-        self.text = pattern.sub(sub, self.text)
+    def _pass(self, pattern: re.Pattern[str], sub: Sub, cues: tuple[str, ...]) -> None:
+        # Most paragraphs hold none of a pass's syntax: a substring test spares the regex.
+        if any(cue in self.text for cue in cues):
+            self.text = pattern.sub(sub, self.text)
 
     def _link(self, m: re.Match[str], target: str, text: str | None) -> None:
         shown = _unescape(text) if text and text.strip() else None
@@ -317,20 +329,22 @@ class _Paragraph:
         return f"{_URL_OPEN}{len(self._urls) - 1}{_URL_CLOSE}{url[len(kept) :]}"
 
     def render(self) -> str:
-        self._pass(_CODE_SPAN, self._code_span)
-        self._pass(_HTML_ANCHOR, self._html_anchor)
-        self._pass(_HTML_SUP_MARK, lambda m: "")
-        self._pass(_IMAGE, lambda m: _keep_newlines(m.group(0)))
-        self._pass(_FOOTNOTE_REF, lambda m: "")
-        self._pass(_INLINE, self._inline)
-        self._pass(_FULL_REFERENCE, self._reference)
-        self._pass(_SHORTCUT, self._reference)
-        self._pass(_AUTOLINK, self._autolink)
-        self._pass(_HTML_TAG, lambda m: _keep_newlines(m.group(0)))
-        self._pass(_BARE_URL, self._protect_url)
-        for pattern in _EMPHASIS:
+        if not _ANY_SYNTAX.search(self.text):
+            return _unescape(self.text)  # plain prose, as most paragraphs are
+        self._pass(_CODE_SPAN, self._code_span, ("`",))
+        self._pass(_HTML_ANCHOR, self._html_anchor, ("<",))
+        self._pass(_HTML_SUP_MARK, lambda m: "", ("<",))
+        self._pass(_IMAGE, lambda m: _keep_newlines(m.group(0)), ("![",))
+        self._pass(_FOOTNOTE_REF, lambda m: "", ("[^",))
+        self._pass(_INLINE, self._inline, ("](",))
+        self._pass(_FULL_REFERENCE, self._reference, ("][",))
+        self._pass(_SHORTCUT, self._reference, ("[",))
+        self._pass(_AUTOLINK, self._autolink, ("<",))
+        self._pass(_HTML_TAG, lambda m: _keep_newlines(m.group(0)), ("<",))
+        self._pass(_BARE_URL, self._protect_url, ("://", "ww.", "WW."))
+        for pattern, cues in zip(_EMPHASIS, _EMPHASIS_CUES, strict=True):
             for _ in range(3):  # nested emphasis: ***both***, **bold _and italic_**
-                self._pass(pattern, lambda m: m.group(2))
+                self._pass(pattern, lambda m: m.group(2), cues)
         text = _PROTECTED_URL.sub(lambda m: self._urls[int(m.group(1))], self.text)
         return _unescape(text)
 

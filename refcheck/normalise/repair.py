@@ -23,6 +23,9 @@ _LIGATURES = str.maketrans(
 INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARS))
 _SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " "})
+# str.translate looks every non-ASCII character up in a dict; a regex over the few
+# characters the tables map finds in C whether there is anything to do at all.
+_CLEANABLE = re.compile("[" + "".join(map(chr, {**_LIGATURES, **_SPACES})) + "]")
 
 SOFT_HYPHEN = "\u00ad"
 
@@ -92,8 +95,8 @@ def clean_line(line: str) -> str:
     Soft hyphens are kept here because at the end of a line they say "this word goes
     on": ``find_urls`` uses that and drops them from what it returns.
     """
-    if line.isascii():
-        return line  # both tables map only non-ASCII characters
+    if line.isascii() or not _CLEANABLE.search(line):
+        return line  # both tables map only a few non-ASCII characters
     return line.translate(_LIGATURES).translate(_SPACES)
 
 
@@ -229,7 +232,7 @@ def _extend(text: str, start: int, head_end: int) -> tuple[int, str]:
     return end, "".join(pieces)
 
 
-def _may_hold_url(text: str) -> bool:
+def may_hold_url(text: str) -> bool:
     """A cheap necessary condition for ``_START`` to match: its literal parts, case-folded.
 
     Most paragraphs hold no URL, and substring tests are many times faster than the
@@ -253,7 +256,7 @@ def find_urls(text: str) -> list[FoundUrl]:
         The URLs and DOIs in order of appearance, with spans into ``text``.
     """
     found: list[FoundUrl] = []
-    if not _may_hold_url(text):
+    if not may_hold_url(text):
         return found
     pos = 0
     while m := _START.search(text, pos):

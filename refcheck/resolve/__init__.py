@@ -13,11 +13,16 @@ from __future__ import annotations
 from refcheck.resolve import be_chamber, celex, doi, echr, ecli, ep, icj, un
 from refcheck.resolve._types import IdentifierMatch, ScanContext, Source
 
-__all__ = ["SOURCES", "find_identifiers", "identifier_from_url", "url_for_key"]
+__all__ = ["SOURCES", "find_identifiers", "identifier_from_url", "may_hold_identifier", "url_for_key"]
 
 # URL recognition tries these in order: HUDOC before the UN, whose pattern is looser.
 SOURCES: tuple[Source, ...] = tuple(m.SOURCE for m in (echr, doi, un, ep, be_chamber, celex, ecli, icj))
 _BY_SCHEME = {source.scheme: source for source in SOURCES}
+
+
+def may_hold_identifier(text: str) -> bool:
+    """False only when no source could find an identifier in ``text`` (substring tests, no regex)."""
+    return any(source.may_hold(text) for source in SOURCES)
 
 
 def find_identifiers(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:

@@ -106,13 +106,16 @@ def table_source(
         url_rows: recognisers over URLs.
         url_for: the canonical URL of a key.
         cues: substrings one of which any text match contains: text with none is skipped
-            without running a regex, which is most text.
+            without running a regex, which is most text. Empty: every text may hold one.
         decode_urls: match URLs with their percent-escapes decoded (EUR-Lex escapes the
             colons of an ECLI as often as not).
     """
 
+    def may_hold(text: str) -> bool:
+        return bool(text_rows) and (not cues or any(cue in text for cue in cues))
+
     def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
-        if not text_rows or (cues and not any(cue in text for cue in cues)):
+        if not may_hold(text):
             return (), context
         return scan_text(text_rows, text, type=scheme, url_for=url_for, language=context.language), context
 
@@ -120,4 +123,4 @@ def table_source(
         match = match_url(url_rows, unquote(url) if decode_urls else url, type=scheme)
         return replace(match, url=url, raw=url) if match and decode_urls else match
 
-    return Source(scheme=scheme, find_in_text=find_in_text, from_url=from_url, url_for=url_for)
+    return Source(scheme=scheme, find_in_text=find_in_text, from_url=from_url, url_for=url_for, may_hold=may_hold)

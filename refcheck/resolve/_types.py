@@ -58,9 +58,12 @@ UrlBuilder = Callable[[str, "str | None"], "str | None"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Source:
-    """One source of identifiers as the resolve stage runs it: its key scheme and its three functions."""
+    """One source of identifiers as the resolve stage runs it: its key scheme and its functions."""
 
     scheme: str
     find_in_text: TextFinder
     from_url: UrlRecogniser
     url_for: UrlBuilder
+    # A cheap necessary condition for find_in_text to find anything (substring tests):
+    # the pipeline skips passages no source may hold, which is most prose.
+    may_hold: Callable[[str], bool]

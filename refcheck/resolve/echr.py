@@ -35,5 +35,5 @@ def url_for(key: str, language: str | None = None) -> str | None:
     return URL_TEMPLATE.format(collection="eng-press" if item.startswith("003-") else "eng", item=item)
 
 
-SOURCE = table_source(SCHEME, text_rows=TEXT_ROWS, url_rows=URL_ROWS, url_for=url_for, cues=("-",))
+SOURCE = table_source(SCHEME, text_rows=TEXT_ROWS, url_rows=URL_ROWS, url_for=url_for, cues=("00",))
 find_in_text, from_url = SOURCE.find_in_text, SOURCE.from_url

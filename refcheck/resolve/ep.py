@@ -57,5 +57,5 @@ def url_for(key: str, language: str | None = None) -> str | None:
     return PROCEDURE_URL.format(reference=rest)
 
 
-SOURCE = table_source(SCHEME, text_rows=TEXT_ROWS, url_rows=URL_ROWS, url_for=url_for)
+SOURCE = table_source(SCHEME, text_rows=TEXT_ROWS, url_rows=URL_ROWS, url_for=url_for, cues=("/", "_TA"))
 find_in_text, from_url = SOURCE.find_in_text, SOURCE.from_url

@@ -265,4 +265,8 @@ def url_for(key: str, language: str | None = None) -> str | None:
     return CASE_URL.format(number=number)
 
 
-SOURCE = Source(scheme=SCHEME, find_in_text=find_in_text, from_url=from_url, url_for=url_for)
+def may_hold(text: str) -> bool:
+    return _may_name_the_court(text) or _refers_to_the_court(text)
+
+
+SOURCE = Source(scheme=SCHEME, find_in_text=find_in_text, from_url=from_url, url_for=url_for, may_hold=may_hold)
