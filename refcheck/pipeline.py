@@ -12,7 +12,7 @@ from __future__ import annotations
 import glob
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -240,16 +240,24 @@ def _link_citations(
         return text_citations
     index = _CitationIndex(text_citations)
     starts = {page: [s.first_line for s in segments] for page, segments in segments_by_page.items()}
+
+    def segment_of(page: int | None, line: int | None) -> Segment | None:
+        return _segment_for_line(segments_by_page.get(page, []), starts.get(page, []), line)
+
+    linked: set[tuple[int | None, int]] = set()  # (page, first line) of footnotes a link gave an address
     for link in links:
         target = link.target.strip()
         page = link.location.page
-        segment = _segment_for_line(segments_by_page.get(page, []), starts.get(page, []), link.location.line)
+        segment = segment_of(page, link.location.line)
         location = replace(link.location, footnote=segment.footnote if segment else link.location.footnote)
         if target in PLACEHOLDER_TARGETS:
-            _mark_placeholder(index, link, location)
+            last = segment.first_line + len(segment.lines) - 1 if segment else location.line
+            _mark_placeholder(index, link, location, last)
             continue
         if not target.lower().startswith(("http://", "https://", "ftp://", "www.")):
             continue  # relative links point inside the document's own site, not at a source
+        if segment is not None and segment.footnote is not None:
+            linked.add((page, segment.first_line))
         url = repair_url(target) if link.source == "pdf-annotation" else target
         same = index.printed_prefixes(url, location.document, page) if link.source == "pdf-annotation" else []
         if same:
@@ -269,20 +277,49 @@ def _link_citations(
                 source=link.source,
             )
         )
-    return index.items
+    return [c for c in index.items if not _titled_link(c, linked, segment_of)]
 
 
-def _mark_placeholder(index: _CitationIndex, link: LinkTarget, location: Location) -> None:
+def _titled_link(
+    citation: Citation,
+    linked: set[tuple[int | None, int]],
+    segment_of: Callable[[int | None, int | None], Segment | None],
+) -> bool:
+    """Whether ``citation`` is the text of a footnote that turned out to hold a link.
+
+    A footnote whose text has no address reads as a title-only citation
+    ("Reuters, Armenia report, 2023."); when its link target is known, the title is
+    the link's text, not a second source an editor must look up.
+    """
+    if citation.kind not in (CitationKind.TITLE, CitationKind.FILE_NAME) or citation.note is not None:
+        return False
+    if citation.source != "text" or citation.location.footnote is None:
+        return False
+    segment = segment_of(citation.location.page, citation.location.line)
+    return segment is not None and (citation.location.page, segment.first_line) in linked
+
+
+def _mark_placeholder(index: _CitationIndex, link: LinkTarget, location: Location, last_line: int | None) -> None:
+    """Note the empty link on what its text cites, or cite its text as a title.
+
+    The text may wrap, so the citations looked at run from the link's line to the end
+    of its paragraph, compared with line breaks folded to spaces.
+    """
     note = f"the link in the document has an empty target ({link.target.strip() or 'empty'!r})"
-    anchor = (link.text or "").strip()
+    anchor = " ".join((link.text or "").split())
     if not anchor:
         return
     hit = False
-    for i in index.on_line(location.line):
-        c = index.items[i]
-        if c.raw and c.raw in anchor:
-            index.items[i] = replace(c, note=note, source=link.source)
-            hit = True
+    first = location.line
+    lines = [first] if first is None or last_line is None else range(first, max(first, last_line) + 1)
+    for line in lines:
+        for i in index.on_line(line):
+            c = index.items[i]
+            if c.raw and " ".join(c.raw.split()) in anchor:
+                index.items[i] = replace(c, note=note, source=link.source)
+                hit = True
+        if hit:
+            break
     if not hit:
         index.append(Citation(raw=anchor, kind=CitationKind.TITLE, location=location, source=link.source, note=note))
 

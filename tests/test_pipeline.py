@@ -157,3 +157,31 @@ def test_many_footnotes_and_a_host_of_hyphens() -> None:
     assert len(citations) == 2_000
     (bad,) = scan_text("https://" + "a-" * 100_000 + "!")
     assert bad.url is None  # no plausible host: reported, not invented
+
+
+def test_a_footnote_whose_source_is_a_titled_link_is_not_also_an_unresolved_title() -> None:
+    text = "Body.[^1] More.[^2]\n\n[^1]: Reuters, [Armenia report](https://example.org/r), 2023.\n[^2]: Human Rights Watch, Report on the blockade of the corridor, 2023.\n"
+    references, unresolved = merge(scan_document(read_bytes(text.encode(), "x.md")), url_for_key)
+    assert [(r.key, [c.location.footnote for c in r.citations]) for r in references] == [("https://example.org/r", [1])]
+    assert [(u.text, [c.location.footnote for c in u.citations]) for u in unresolved] == [
+        ("Human Rights Watch, Report on the blockade of the corridor, 2023.", [2])
+    ]
+
+
+def test_the_same_in_html_footnotes() -> None:
+    html = (
+        '<p>Body.<sup>1</sup> More.<sup>2</sup></p><ol><li id="fn1">Reuters, <a href="https://example.org/r">Armenia'
+        ' report</a>, 2023.</li><li id="fn2">Human Rights Watch, Report on the blockade of the corridor, 2023.</li></ol>'
+    )
+    references, unresolved = merge(scan_document(read_bytes(html.encode(), "x.html")), url_for_key)
+    assert [r.key for r in references] == ["https://example.org/r"]
+    assert [u.citations[0].location.footnote for u in unresolved] == [2]
+
+
+def test_a_placeholder_link_whose_text_wraps_notes_the_identifier_on_its_second_line() -> None:
+    text = "The statement (see [the letter of the\nPermanent Representative, S/2020/1104](#)) and more.\n"
+    references, unresolved = merge(scan_document(read_bytes(text.encode(), "letter.md")), url_for_key)
+    ((key, line, note),) = [(r.key, c.location.line, c.note) for r in references for c in r.citations]
+    assert (key, line) == ("un:S/2020/1104", 2)
+    assert note is not None and "empty target" in note
+    assert unresolved == []
