@@ -324,6 +324,37 @@ def _mark_placeholder(index: _CitationIndex, link: LinkTarget, location: Locatio
         index.append(Citation(raw=anchor, kind=CitationKind.TITLE, location=location, source=link.source, note=note))
 
 
+# How many non-blank lines at the top and the bottom of a page a running header or
+# footer may take.
+_EDGE_LINES = 3
+_PAGINATED = ("application/pdf", "text/plain")
+
+
+def _edge_lines(lines: Sequence[str]) -> frozenset[int]:
+    """The numbers of the first and last few non-blank lines of a page."""
+    top = [n for n, text in enumerate(lines[:64], start=1) if text.strip()][:_EDGE_LINES]
+    tail = len(lines) - min(len(lines), 64)
+    bottom = [n for n, text in enumerate(lines[tail:], start=tail + 1) if text.strip()][-_EDGE_LINES:]
+    return frozenset(top + bottom)
+
+
+def _running_header(citation: Citation, lines: Sequence[str], edges: frozenset[int]) -> bool:
+    """Whether ``citation`` is the document's own number printed alone at the edge of a page.
+
+    UN documents print their symbol at the top of every page (``A/HRC/55/21``), Chamber
+    documents their ``DOC 56 0589/001``: that is the document itself, not a source it
+    cites. Only an identifier alone on its line (a page number beside it allowed), in the
+    first or last few non-blank lines of a page and outside footnotes, is taken for one.
+    """
+    if citation.kind is not CitationKind.IDENTIFIER or citation.location.footnote is not None:
+        return False
+    line = citation.location.line
+    if line not in edges or line is None or not 1 <= line <= len(lines):
+        return False
+    alone = rf"\s*(?:\d{{1,4}}\s+)?{re.escape(citation.raw)}(?:\s+\d{{1,4}})?\s*"
+    return re.fullmatch(alone, lines[line - 1]) is not None
+
+
 def _may_cite(text: str) -> bool:
     """False only when ``text`` cannot hold a URL, a DOI or an identifier (substring tests)."""
     return may_hold_url(text) or may_hold_identifier(text)
@@ -366,6 +397,8 @@ def scan_document(raw: RawDocument) -> list[Citation]:
         lines = [clean_line(line) for line in page.lines]
         segments = split_segments(lines)
         segments_by_page[page.number] = segments
+        # Running headers are a thing of printed pages: PDFs and the text extracted from them.
+        edges = _edge_lines(lines) if raw.document.media_type in _PAGINATED else frozenset()
         body = _BodyLanguage()
         previous_note: list[Citation] = []
         for segment in segments:
@@ -392,7 +425,7 @@ def scan_document(raw: RawDocument) -> list[Citation]:
                         for c in previous_note
                     ]
                 previous_note = found
-            citations.extend(found)
+            citations.extend(c for c in found if not _running_header(c, lines, edges))
     return _link_citations(raw.links, citations, segments_by_page)
 
 

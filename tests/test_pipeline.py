@@ -185,3 +185,14 @@ def test_a_placeholder_link_whose_text_wraps_notes_the_identifier_on_its_second_
     assert (key, line) == ("un:S/2020/1104", 2)
     assert note is not None and "empty target" in note
     assert unresolved == []
+
+
+def test_the_documents_own_symbol_in_a_page_header_is_not_a_citation() -> None:
+    page_one = ["A/HRC/55/21", "", "Human Rights Council", "", "1. See the report of the Secretary-General (A/78/554)."]
+    page_two = ["A/HRC/55/21", "", "2. Body text of page two.", "", "3", "A/HRC/55/21 3"]
+    body_alone = ["Body.", "", "More body.", "", "More.", "", "A/78/554", "", "Last.", "", "End.", "", "Really."]
+    citations = scan_document(pdf_like([page_one, page_two, body_alone], []))
+    assert [(c.key, c.location.page, c.location.line) for c in citations] == [
+        ("un:A/78/554", 1, 5),
+        ("un:A/78/554", 3, 7),  # alone on its line, but mid-page: a citation
+    ]
