@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from refcheck.models import CitationKind
+from refcheck.normalise.repair import INVISIBLE_CHARS
 
 _FILE_NAME = re.compile(
     r"^[\w()\[\]{}&+,;'’ .\-]{1,200}\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|rtf|txt|csv|html?|xml|zip|jpe?g|png)$",
@@ -38,6 +39,10 @@ _EXTENSION = re.compile(r"[A-Za-z0-9]{2,5}")
 _HYPHENATED = re.compile(r"[a-zà-ÿ]-$")
 
 
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARS))
+_HAS_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
+
+
 def join_note(lines: list[str] | tuple[str, ...]) -> str:
     """Join a footnote's lines into one string: undo line-end hyphenation and wrapped extensions."""
     # Parts joined once at the end, and only the last characters tested: re-searching
@@ -59,7 +64,10 @@ def join_note(lines: list[str] | tuple[str, ...]) -> str:
         else:
             parts.append(" ")
             parts.append(line)
-    return "".join(parts)
+    note = "".join(parts)
+    # Readers mark footnotes that open like a date with an invisible word joiner, and
+    # PDFs leave zero-width characters: an editor reading the title should see neither.
+    return note.translate(_INVISIBLE) if _HAS_INVISIBLE.search(note) else note
 
 
 def _last_chars(parts: list[str], n: int) -> str:
