@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 
 from refcheck.resolve._table import Row, match_url
 from refcheck.resolve._types import IdentifierMatch, ScanContext, Source
@@ -112,11 +112,13 @@ def states_in(text: str) -> frozenset[str]:
     return frozenset(code for m in _state_pattern().finditer(fold(text)) for code in names[m.group(0)])
 
 
+@cache
 def _title_words(case: IcjCase) -> frozenset[str]:
     title = re.sub(r"\([^()]*\)\s*$", "", case.name_en) + " " + re.sub(r"\([^()]*\)\s*$", "", case.name_fr)
     return frozenset(w for w in re.findall(r"\w{4,}", title.lower()))
 
 
+@lru_cache(maxsize=1024)
 def cases_for_parties(applicant: str, respondent: str) -> tuple[IcjCase, ...]:
     """The contentious cases with a party named in ``applicant`` against one named in ``respondent``."""
     a, b = states_in(applicant), states_in(respondent)
