@@ -43,6 +43,9 @@ _START = re.compile(
 _JOINERS = "./-?=_&#%:~"
 # A token ending with one of these may be continued on the next line.
 _TRAILING_JOINERS = "/-_=?&#%~" + SOFT_HYPHEN
+# A joiner standing alone at a line end may still end or continue a URL; not "?" (French
+# spaces it off from the sentence it ends), nor "&", "#", "%" or a soft hyphen.
+_LONE_JOINERS = "/-_=~"
 # Characters that can never be part of a URL as printed: they end it.
 _HARD_STOPS = re.compile(r"""[\s<>"“”«»‘’|\\^`{}]""")
 _TRAIL = ".,;:!?'’”»›"
@@ -69,6 +72,16 @@ _SPACED_RUN = re.compile(
 _GAP_AND_TOKEN = re.compile(r"(\s*)(\S+)")
 # The rest of a line holds nothing but closing punctuation.
 _ONLY_TRAIL_TO_EOL = re.compile("[" + re.escape(_TRAIL + " )]") + "]*(?:\n|\\Z)")
+# Nothing but spaces up to the end of the line.
+_BLANK_TO_EOL = re.compile(r"[^\S\n]*(?:\n|\Z)")
+# A piece of an opaque identifier that PDF text wrapped onto the next line: upper-case
+# letters, digits and ``.-_`` with at least one digit and no lower-case word shape
+# (``589324000123`` of a DOI, ``55K1597001.pdf``), a file extension allowed at the end.
+_OPAQUE_PIECE = re.compile(r"(?=[^\d]*\d)[A-Z0-9][A-Z0-9._-]{3,}(?:\.[a-z][a-z0-9]{1,4})?")
+# ... which prose also prints on its own: a year, a page, a range, an amount (120.000).
+_PROSE_NUMBER = re.compile(r"\d{1,4}(?:[.,]\d{1,3})*(?:-\d{1,4})?")
+# What may close the sentence or clause after such a piece.
+_PIECE_END = ".,;:)]"
 # Enough of a URL's end for every test _absorbs makes on it ("://", the last joiner).
 _TAIL_CHARS = 8
 
@@ -133,6 +146,21 @@ def _line_is_single_token(text: str, start: int, end: int) -> bool:
     return _ONLY_TRAIL_TO_EOL.match(text, end) is not None
 
 
+def _is_wrapped_piece(token: str, text: str, token_start: int, token_end: int) -> bool:
+    """True when ``token``, first on its line, is the rest of an identifier the line break cut.
+
+    PDF text wraps DOIs and file names at any character. The URL before the break ended
+    in a letter or digit (no punctuation closed it); the piece must be ``_OPAQUE_PIECE``
+    (no lower-case word, no year or page number: prose prints those at a line start
+    too), and end where a citation does: alone on its line, or closed by ``.,;:)]``
+    ("589324000123. See also", "589324000123, p. 4").
+    """
+    core = token.rstrip(_PIECE_END)
+    if not _OPAQUE_PIECE.fullmatch(core) or _PROSE_NUMBER.fullmatch(core):
+        return False
+    return len(core) < len(token) or _line_is_single_token(text, token_start, token_end)
+
+
 def _absorbs(current: str, gap: str, token: str, text: str, token_start: int, token_end: int) -> bool:
     """Decide whether ``token`` (after whitespace ``gap``) continues the URL ending in ``current``.
 
@@ -147,12 +175,24 @@ def _absorbs(current: str, gap: str, token: str, text: str, token_start: int, to
         return False  # "…-2024 -03 -05/\n6 https://…": the next footnote's number
     if _continues(token):
         return True  # the space sits before a joiner: always a spaced-out piece
+    if newlines == 0 and len(token) == 1 and token in _LONE_JOINERS and _BLANK_TO_EOL.match(text, token_end):
+        # A lone joiner ending its line ("…/55 /1597 /\n55K1597001 .pdf"): spacing put it
+        # apart from the URL it ends, and the next line is then taken as after any joiner.
+        # A "/" is always the URL's. Prose also ends a line with a spaced dash ("… -\n2023,
+        # p. 4"), so any other joiner only when the next line starts with a joiner too.
+        if token == "/":
+            return True
+        nxt = _GAP_AND_TOKEN.match(text, token_end)
+        return nxt is not None and nxt.group(1).count("\n") == 1 and _continues(nxt.group(2))
     if newlines != 1 or not current:
         return False
     if current[-1] not in _TRAILING_JOINERS:
         # Wrapped mid-word with no joiner ("…/annual-rep\nort-2023.pdf"): only a line that
-        # holds nothing but an unmistakable URL tail (a path, a query, a file extension).
-        return _line_is_single_token(text, token_start, token_end) and bool(_URL_TAIL.search(token))
+        # holds nothing but an unmistakable URL tail (a path, a query, a file extension),
+        if _line_is_single_token(text, token_start, token_end) and _URL_TAIL.search(token):
+            return True
+        # or an opaque piece ("doi:10.1017/S0020\n589324000123.").
+        return current[-1].isalnum() and _is_wrapped_piece(token, text, token_start, token_end)
     # Wrapped after a joiner at a line end ("…/reports/\nannual-2023.pdf"): take the next
     # line only when it reads as a URL piece, not as the next word of a sentence.
     return (
@@ -266,6 +306,11 @@ def find_urls(text: str) -> list[FoundUrl]:
         raw_end = _raw_end(text, m.start(), end, repaired)
         value = re.sub(r"(?i)^doi:", "", repaired) if kind == "doi" else repaired
         if value and len(value) > len("https://"):
+            if m.group("www"):
+                # A URL printed without a scheme is cited with one, as its identity form
+                # (canonical_url) has it. http, not https: it is what a browser tries
+                # first for a typed address, and a site served over https redirects it.
+                value = "http://" + value
             found.append(
                 FoundUrl(
                     raw=text[m.start() : raw_end],

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refcheck.normalise.repair import find_urls, repair_url
+from refcheck.pipeline import extract
 
 
 def values(text: str) -> list[str]:
@@ -81,14 +85,50 @@ def values(text: str) -> list[str]:
         ("https://example.org/publica\u00ad\ntion.pdf x", ["https://example.org/publication.pdf"]),
         # spaces after the scheme
         ("https:// www.example.org/a", ["https://www.example.org/a"]),
-        # www without a scheme
-        ("voir www.example.org/rapport.", ["www.example.org/rapport"]),
+        # www without a scheme is cited with http://, as a browser would try it
+        ("voir www.example.org/rapport.", ["http://www.example.org/rapport"]),
+        ("voir www .example .org /rapport", ["http://www.example.org/rapport"]),
         # a port
         ("http://example.org :8080 /x", ["http://example.org:8080/x"]),
         # bare DOIs, plain, prefixed, spaced and wrapped
         ("doi:10.2514/3.24154.", ["10.2514/3.24154"]),
         ("see 10 .2514 /3 .24154 for details", ["10.2514/3.24154"]),
         ("10.1000/abc-\n-def", ["10.1000/abc--def"]),
+        # a lone "/" ending a line: the URL goes on when the next line is a URL piece
+        (
+            "https://www .lachambre .be /FLWB /PDF /55 /1597 / \n55K1597001 .pdf",
+            ["https://www.lachambre.be/FLWB/PDF/55/1597/55K1597001.pdf"],
+        ),
+        (
+            "https://www .lachambre .be /FLWB /PDF /55 /1597 /\n2 Next note",
+            ["https://www.lachambre.be/FLWB/PDF/55/1597/"],
+        ),
+        ("https://example.org /a /\nThe next sentence", ["https://example.org/a/"]),
+        ("https://example.org /a /", ["https://example.org/a/"]),
+        # ... any other lone joiner only when the next line continues the URL
+        ("https://example.org /a -\nwhich is a dash", ["https://example.org/a"]),
+        ("https://example.org /a _\n.pdf", ["https://example.org/a_.pdf"]),
+        ("https://example.org /a -\n2023, p. 4", ["https://example.org/a"]),
+        ("voir https://example.org /a ?\n2023 et plus", ["https://example.org/a"]),
+        ("https://example.org /a / b", ["https://example.org/a"]),
+        # a DOI (or URL) wrapped at any character: the next line's opaque piece joins it
+        ("doi: 10.1017/S0020\n  589324000123.", ["10.1017/S0020589324000123"]),
+        ("doi: 10.1017/S0020 \n589324000123. See also", ["10.1017/S0020589324000123"]),
+        ("doi: 10.1017/S0020\n589324000123, p. 4.", ["10.1017/S0020589324000123"]),
+        ("(doi: 10.1017/S0020\n589324000123)", ["10.1017/S0020589324000123"]),
+        ("https://example.org/files/55K1597\n001X.pdf", ["https://example.org/files/55K1597001X.pdf"]),
+        # ... but never the next word, a year, a page, an amount or an acronym
+        ("doi: 10.1017/S0020 \n2023 annual report", ["10.1017/S0020"]),
+        ("doi: 10.1017/S0020\n2023.", ["10.1017/S0020"]),
+        ("doi: 10.1017/S0020\n120.000.", ["10.1017/S0020"]),
+        ("doi: 10.1017/S0020\n12-15.", ["10.1017/S0020"]),
+        ("https://example.org/report \nSee also", ["https://example.org/report"]),
+        ("https://example.org/report\nNATO.", ["https://example.org/report"]),
+        ("https://example.org/report\nB12, C1.", ["https://example.org/report"]),
+        ("https://example.org/report\n589324000123 people", ["https://example.org/report"]),
+        ("https://example.org/report.\n589324000123.", ["https://example.org/report"]),
+        ("https://example.org/report\n\n589324000123.", ["https://example.org/report"]),
+        ("doi: 10.1017/S0020\n12 Next footnote", ["10.1017/S0020"]),
         # a URL that was fine stays as it was
         (
             "https://docs.un.org/en/S/2020/1104?x=1&y=%2F#frag",
@@ -133,6 +173,50 @@ def test_repair_leaves_a_well_formed_url_unchanged(url: str) -> None:
     assert values(f"See {url} and more.") == [url]
 
 
+# What prose puts at the start of the line after a citation: words, numbers prose prints
+# (years, pages, ranges, amounts), acronyms, short codes, the next footnote's number, and
+# a long number that a word follows.
+_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéè", min_size=1, max_size=10)
+_prose_line = st.one_of(
+    _word,
+    _word.map(str.capitalize),
+    st.integers(1000, 2099).map(str),
+    st.integers(1, 9999).map(str),
+    st.tuples(st.integers(1, 999), st.integers(0, 999)).map(lambda t: f"{t[0]}.{t[1]:03d}"),
+    st.tuples(st.integers(1, 999), st.integers(1, 999)).map(lambda t: f"{t[0]}-{t[1]}"),
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=6),
+    st.tuples(st.sampled_from("ABCSX"), st.integers(1, 99)).map(lambda t: f"{t[0]}{t[1]}"),
+    st.tuples(st.integers(10**4, 10**12), _word).map(lambda t: f"{t[0]} {t[1]}"),
+    st.tuples(st.integers(1, 999), _word).map(lambda t: f"{t[0]} {t[1]}"),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    well_formed_urls().filter(lambda url: url[-1].isalnum()),
+    _prose_line,
+    st.sampled_from(["", ".", ",", ";", ")"]),
+    st.sampled_from(["\n", " \n", "\n  "]),
+)
+def test_a_url_ending_a_line_never_takes_the_next_line_of_prose(url: str, prose: str, end: str, gap: str) -> None:
+    assert values(f"See {url}{gap}{prose}{end} and more.") == [url]
+    assert values(f"See {url}{gap}{prose}{end}") == [url]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=8),
+    st.text(alphabet="0123456789", min_size=4, max_size=14),
+    st.sampled_from(["", ".", ",", ";"]),
+)
+def test_a_doi_wrapped_in_an_opaque_suffix_is_joined(head: str, rest: str, end: str) -> None:
+    doi = f"10.1017/{head}{rest}"
+    where = len(doi) - len(rest)
+    wrapped = f"doi: {doi[:where]}\n{doi[where:]}{end}"
+    expected = [doi] if not re.fullmatch(r"\d{1,4}(?:[.,]\d{1,3})*(?:-\d{1,4})?", rest) else [doi[:where]]
+    assert values(wrapped) == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_repair_is_idempotent_and_never_raises(text: str) -> None:
@@ -141,3 +225,17 @@ def test_repair_is_idempotent_and_never_raises(text: str) -> None:
     for found in find_urls(text):
         assert found.start <= found.end <= len(text)
         assert values(found.value) in ([found.value], []) or not found.valid
+
+
+def test_a_url_printed_without_a_scheme_is_cited_and_keyed_with_http(tmp_path: Path) -> None:
+    path = tmp_path / "note.txt"
+    path.write_text("One https://example.org/bare, and\nTwo www.example.net/page.\n", encoding="utf-8")
+    (ref,) = [r for r in extract(path).references if "example.net" in (r.url or "")]
+    assert ref.key == ref.url == "http://www.example.net/page"
+    assert list(ref.urls) == ["http://www.example.net/page"]
+    (citation,) = ref.citations
+    assert (citation.raw, citation.url, citation.location.line) == (
+        "www.example.net/page",
+        "http://www.example.net/page",
+        2,
+    )
