@@ -9,7 +9,8 @@ per run keeps the cache out of the measurement.
     .venv/bin/python bench/bench_check.py --n 1000 --tools raw-retry,lychee,linkinator,linkchecker
     .venv/bin/python bench/bench_check.py --n 10000 --tools raw-retry,lychee --tool-timeout 900
 
-Every other argument is passed to ``linkbench.py run`` unchanged.
+Every other argument is passed to ``linkbench.py run`` unchanged. refcheck runs on uvloop
+when it is installed; ``REFCHECK_NO_UVLOOP=1`` in the environment measures asyncio's own loop.
 """
 
 from __future__ import annotations

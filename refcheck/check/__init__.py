@@ -7,8 +7,9 @@ Memory stays flat in the number of references: checks are started as slots free 
 and nothing but the results is kept.
 
     fetch.py      one reference: redirects, HEAD->GET, retries (tenacity), capture
+    _http1.py     a lean HTTP/1.1 client for plain http:// GET/HEAD (httpx does the rest)
     classify.py   responses and failures -> (Status, evidence); pure
-    ratelimit.py  global and per-host slots; 429 slows a host down
+    ratelimit.py  global and per-host slots, retries served first; 429s slow a host down
     safety.py     refuse private addresses, at the URL and at connect time
     canary.py     offline or not
     urls.py       references from a list of URLs

@@ -1,11 +1,13 @@
 """Fetch one reference honestly: redirects by hand, HEAD falling back to GET, retries.
 
-Everything that touches the network for a check lives here; what the answers mean is
-decided in ``classify.py``. Retries use tenacity (exponential backoff with jitter, or the
-server's ``Retry-After`` up to a cap), and every wait happens with no slot held: the
-reference steps out of the run's admission while it sleeps, which re-queues it behind
-the others instead of parking a worker. A network failure is never raised: it becomes
-an ``Attempt`` and, in the end, a ``CheckResult``.
+Everything that touches the network for a check lives here (plain ``http://`` exchanges
+go through the lean client of ``_http1.py``, the rest through httpx); what the answers
+mean is decided in ``classify.py``. Retries use tenacity (exponential backoff with
+jitter, or the server's ``Retry-After`` up to a cap), and every wait happens with no
+slot held: the reference steps out of the run's admission while it sleeps, which lets
+another one in instead of parking a worker, and once awake its request is served before
+fresh ones (``ratelimit.Slots``). A network failure is never raised: it becomes an
+``Attempt`` and, in the end, a ``CheckResult``.
 """
 
 from __future__ import annotations
