@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import httpcore
 import httpx
 
-from refcheck.check._stream import STREAM_LIMIT, AsyncioStream
+from refcheck.check._stream import AsyncioStream
 from refcheck.check.safety import GuardedBackend
 
 #: Statuses that never have a body (RFC 9112 section 6.3).
@@ -190,10 +190,6 @@ class PlainResponse:
                     self._done = self._length == 0
                 else:
                     self._keep = False  # read to the end of the connection
-
-    @property
-    def status(self) -> int:
-        return self.head.status
 
     async def aiter_raw(self) -> AsyncIterator[bytes]:
         """Yield the body as received (content encoding kept)."""
@@ -458,4 +454,4 @@ class _StaleConnectionError(Exception):
         self.error = error
 
 
-__all__ = ["STREAM_LIMIT", "Head", "PlainPool", "PlainResponse", "PlainTarget", "parse_head", "plain_target"]
+__all__ = ["Head", "PlainPool", "PlainResponse", "PlainTarget", "parse_head", "plain_target"]
