@@ -13,10 +13,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from refcheck import __version__
 from refcheck.config import FAIL_POLICIES, Config, load_config
 from refcheck.errors import RefcheckError
+
+if TYPE_CHECKING:
+    from refcheck.check.memory import CheckRun
+    from refcheck.models import Reference
 
 
 class ExitCode(IntEnum):
@@ -110,6 +115,19 @@ def _run_extract(args: argparse.Namespace) -> ExitCode:
     text = render_extraction_json(result) if args.format == "json" else render_extraction_table(result)
     _write(text, args.output)
     return ExitCode.OK
+
+
+def _write_check_json(run: CheckRun, references: Sequence[Reference], output: str | None) -> None:
+    # One result at a time: the whole JSON of a large run was the largest thing in memory.
+    from refcheck.check.command import write_check_json
+
+    if output:
+        from refcheck._files import open_atomic
+
+        with open_atomic(Path(output)) as handle:
+            write_check_json(run, references, handle)
+    else:
+        write_check_json(run, references, sys.stdout)
 
 
 def _write(text: str, output: str | None) -> None:
@@ -215,7 +233,6 @@ def _run_check(args: argparse.Namespace) -> ExitCode:
         outcome_of,
         policy_from_options,
         progress_reporter,
-        render_check_json,
         render_check_table,
     )
 
@@ -237,8 +254,10 @@ def _run_check(args: argparse.Namespace) -> ExitCode:
 
         summary = archive_outcomes(run.outcomes, references, config, run_id=run.run.id)
         print(f"refcheck: {summary.describe()}", file=sys.stderr)
-    text = render_check_json(run, references) if args.format == "json" else render_check_table(run)
-    _write(text, args.output)
+    if args.format == "json":
+        _write_check_json(run, references, args.output)
+    else:
+        _write(render_check_table(run), args.output)
     return {"ok": ExitCode.OK, "broken": ExitCode.BROKEN, "offline": ExitCode.OFFLINE}[outcome_of(run)]
 
 
