@@ -126,3 +126,21 @@ def test_a_missing_url_list_is_a_usage_error(tmp_path: Path, capsys: pytest.Capt
     code, _, err = run(["check", "--urls", str(tmp_path / "none.txt")], capsys)
     assert code == ExitCode.USAGE
     assert "no such file" in err
+
+
+def test_json_written_to_an_output_file_is_the_same_as_on_stdout(
+    tmp_path: Path, fault_server: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, fault_server.url("/"))
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"{fault_server.url('/ok')}\n{fault_server.url('/status/404')}\n", encoding="utf-8")
+    argv = ["check", "--urls", str(urls), "--config", str(config), "--format", "json"]
+    target = tmp_path / "out" / "results.json"
+    code, out, _ = run([*argv, "--output", str(target)], capsys)
+    assert code == ExitCode.BROKEN and out == ""
+    written = json.loads(target.read_text(encoding="utf-8"))
+    assert sorted((r["url"], r["status"]) for r in written["results"]) == [
+        (fault_server.url("/ok"), "alive"),
+        (fault_server.url("/status/404"), "broken"),
+    ]
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
