@@ -14,6 +14,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 from refcheck.config import Config
@@ -126,52 +127,32 @@ def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-def _citations_in_segment(
-    segment: Segment, page: int | None, document: str, context: ScanContext
-) -> tuple[list[Citation], ScanContext]:
+# A citation found in a segment before its language is known: the offset in the
+# segment's text it starts at, then Citation's raw, kind, url and key.
+_Found = tuple[int, str, CitationKind, "str | None", "str | None"]
+
+
+def _citations_in_segment(segment: Segment, context: ScanContext) -> tuple[list[_Found], ScanContext]:
+    """The URLs and identifiers of a segment, in order of their lines."""
     text = segment.text
-    language = context.language
-
-    def where(offset: int) -> Location:
-        return Location(
-            document=document, page=page, line=segment.line_at(offset), footnote=segment.footnote, language=language
-        )
-
-    found: list[Citation] = []
+    found: list[_Found] = []
     spans: list[tuple[int, int]] = []
     for url in find_urls(text):
         spans.append((url.start, url.end))
         if url.kind == "doi":
-            found.append(
-                Citation(
-                    raw=url.raw, kind=CitationKind.IDENTIFIER, location=where(url.start), key=f"doi:{url.value.lower()}"
-                )
-            )
+            found.append((url.start, url.raw, CitationKind.IDENTIFIER, None, f"doi:{url.value.lower()}"))
             continue
         if not url.valid:
-            found.append(Citation(raw=repair_url(url.raw), kind=CitationKind.URL, location=where(url.start)))
+            found.append((url.start, repair_url(url.raw), CitationKind.URL, None, None))
             continue
         match = identifier_from_url(url.value)
-        found.append(
-            Citation(
-                raw=url.raw,
-                kind=CitationKind.URL,
-                location=where(url.start),
-                url=url.value,
-                key=match.key if match else None,
-            )
-        )
+        found.append((url.start, url.raw, CitationKind.URL, url.value, match.key if match else None))
     flat = _flatten(_mask(text, spans))
     matches, context = find_identifiers(flat.text, context)
     for match in matches:
-        offset = flat.origin(match.start)
-        found.append(Citation(raw=match.raw, kind=CitationKind.IDENTIFIER, location=where(offset), key=match.key))
-    found.sort(key=lambda c: c.location.line or 0)
-    if segment.footnote is not None and not found:
-        note = join_note(segment.lines)
-        kind = classify_note(note)
-        if kind is not None:
-            found.append(Citation(raw=note, kind=kind, location=where(0)))
+        found.append((flat.origin(match.start), match.raw, CitationKind.IDENTIFIER, None, match.key))
+    if len(found) > 1:
+        found.sort(key=lambda f: segment.line_at(f[0]))
     return found, context
 
 
@@ -360,6 +341,13 @@ def _may_cite(text: str) -> bool:
     return may_hold_url(text) or may_hold_identifier(text)
 
 
+def _may_cite_flat(text: str) -> bool:
+    """Whether the identifiers are looked for in ``text`` once flattened may find something
+    that ``text`` itself shows no cue of: a cue split over a line break ("the\\nCourt") or by
+    an invisible character. Only asked when ``text`` holds no URL cue, so nothing is masked."""
+    return ("\n" in text or not text.isascii()) and may_hold_identifier(_flatten(text).text)
+
+
 class _BodyLanguage:
     """The language of the body text read last, detected only when a footnote needs it.
 
@@ -388,13 +376,48 @@ class _BodyLanguage:
         return self.known
 
 
+@cache
+def _cleanable() -> re.Pattern[str]:
+    """The characters ``clean_line`` changes, as a character class.
+
+    It maps single characters (ligatures, odd spaces); which ones is repair's business,
+    so they are found by asking it, once (a few milliseconds, on the first page that is
+    not ASCII).
+    """
+    chars = [chr(c) for c in range(0x80, 0x10000) if not 0xD800 <= c < 0xE000 and clean_line(chr(c)) != chr(c)]
+    return re.compile("[" + re.escape("".join(chars)) + "]" if chars else "(?!)")
+
+
+def _clean_lines(lines: Sequence[str]) -> list[str]:
+    """``[clean_line(line) for line in lines]``, done on the page's text at once.
+
+    ``clean_line`` translates a line character by character through a mapping, which
+    costs a dictionary look-up per character of every line that has anything to clean
+    (in French, most paragraphs: narrow no-break spaces before ``:;?!``). Replacing the
+    few characters present in the whole page is a fast C loop each.
+    """
+    text = "\n".join(lines)
+    if text.isascii():
+        return list(lines)
+    present = set(_cleanable().findall(text))
+    if not present:
+        return list(lines)
+    for char in present:
+        text = text.replace(char, clean_line(char))
+    cleaned = text.split("\n")
+    if len(cleaned) != len(lines):  # a line holding a newline of its own
+        return [clean_line(line) for line in lines]
+    return cleaned
+
+
 def scan_document(raw: RawDocument) -> list[Citation]:
     """Find every citation in a document read by ``read_document``, in document order."""
     citations: list[Citation] = []
     context = ScanContext()
     segments_by_page: dict[int | None, list[Segment]] = {}
+    document = raw.document.path
     for page in raw.pages:
-        lines = [clean_line(line) for line in page.lines]
+        lines = _clean_lines(page.lines)
         segments = split_segments(lines)
         segments_by_page[page.number] = segments
         # Running headers are a thing of printed pages: PDFs and the text extracted from them.
@@ -402,31 +425,79 @@ def scan_document(raw: RawDocument) -> list[Citation]:
         body = _BodyLanguage()
         previous_note: list[Citation] = []
         for segment in segments:
-            if segment.footnote is None and not _may_cite(segment.text):
-                body.skip(segment.text)  # most prose cites nothing: no language, no scan
+            text = segment.text
+            footnote = segment.footnote
+            if _may_cite(text) or (footnote is not None and _may_cite_flat(text)):
+                found, context = _citations_in_segment(segment, context)
+            elif footnote is None:
+                body.skip(text)  # most prose cites nothing: no language, no scan
                 continue
-            language = detect_language(segment.text)
-            if segment.footnote is None:
-                body.saw(language)
             else:
-                language = language or body.current()
-            if language != context.language:
-                context = replace(context, language=language)
-            found, context = _citations_in_segment(segment, page.number, raw.document.path, context)
-            if segment.footnote is not None:
-                if not any(c.url or c.key for c in found) and _IBID.match(segment.text.strip()):
+                found = []  # no URL or identifier; the note may still be a title
+            note_kind = _note_kind(segment) if footnote is not None and not found else None
+            if footnote is None:
+                if not found:
+                    # Its language only matters to a footnote that follows: detected then.
+                    body.skip(text)
+                    continue
+                language = detect_language(text)
+                body.saw(language)
+            elif found or note_kind is not None:
+                language = detect_language(text) or body.current()
+            else:
+                language = None
+            where = _Locations(document, page.number, segment, language)
+            cited = [
+                Citation(raw=raw_text, kind=kind, location=where.at(offset), url=url, key=key)
+                for offset, raw_text, kind, url, key in found
+            ]
+            if footnote is not None:
+                if not cited and note_kind is not None:
+                    cited = [Citation(raw=join_note(segment.lines), kind=note_kind, location=where.at(0))]
+                if not any(c.url or c.key for c in cited) and _IBID.match(text.strip()):
                     # "Ibid." cites what the footnote before it cited (Bluebook, OSCOLA).
-                    found = [
+                    cited = [
                         replace(
                             c,
-                            raw=segment.text.strip(),
-                            location=replace(c.location, footnote=segment.footnote, line=segment.first_line),
+                            raw=text.strip(),
+                            location=replace(c.location, footnote=footnote, line=segment.first_line),
                         )
                         for c in previous_note
                     ]
-                previous_note = found
-            citations.extend(c for c in found if not _running_header(c, lines, edges))
+                previous_note = cited
+            if edges:
+                cited = [c for c in cited if not _running_header(c, lines, edges)]
+            citations.extend(cited)
     return _link_citations(raw.links, citations, segments_by_page)
+
+
+def _note_kind(segment: Segment) -> CitationKind | None:
+    """What a footnote with no URL or identifier cites: a title, a file name, or nothing."""
+    return classify_note(join_note(segment.lines))
+
+
+class _Locations:
+    """The locations of one segment's citations, one object per line."""
+
+    def __init__(self, document: str, page: int | None, segment: Segment, language: str | None) -> None:
+        self.document = document
+        self.page = page
+        self.segment = segment
+        self.language = language
+        self.by_line: dict[int, Location] = {}
+
+    def at(self, offset: int) -> Location:
+        line = self.segment.line_at(offset)
+        location = self.by_line.get(line)
+        if location is None:
+            location = self.by_line[line] = Location(
+                document=self.document,
+                page=self.page,
+                line=line,
+                footnote=self.segment.footnote,
+                language=self.language,
+            )
+        return location
 
 
 def document_paths(paths: Sequence[str], config: Config) -> list[Path]:

@@ -135,6 +135,17 @@ def _starts_new_block(line: str, marker_width: int) -> bool:
     return 0 < indent < marker_width
 
 
+def _lines_to_look_at(lines: list[str]) -> list[int]:
+    """The indices of the lines split_segments must look at one by one outside a footnote.
+
+    A line that starts with a letter is neither blank nor a footnote opener (a number,
+    ``[``, a superscript or a space comes first): in a body paragraph it just joins the
+    paragraph, and most lines of prose are such lines. One test per line here spares
+    the rest of the per-line work for them.
+    """
+    return [i for i, line in enumerate(lines) if not line[:1].isalpha()]
+
+
 def split_segments(lines: tuple[str, ...] | list[str]) -> list[Segment]:
     """Split a page's lines into body paragraphs and footnotes.
 
@@ -147,38 +158,68 @@ def split_segments(lines: tuple[str, ...] | list[str]) -> list[Segment]:
     another footnote or the end of the page, so body text resuming after the footnotes
     is never swallowed.
     """
+    all_lines = lines if isinstance(lines, list) else list(lines)
+    n = len(all_lines)
+    look_at = _lines_to_look_at(all_lines)
     segments: list[Segment] = []
-    current: list[str] = []
-    first = 1
+    # The segment being built is always all_lines[start:i] (i: the line read next), its
+    # first line replaced by ``opened`` when it opens a footnote (the number blanked).
+    start = -1
+    opened = ""
     footnote: int | None = None
     previous_blank = True
     marker_width = 0
 
+    def current() -> list[str]:
+        if start < 0:
+            return []
+        out = all_lines[start:i]
+        if footnote is not None:
+            out[0] = opened
+        return out
+
     def flush() -> None:
-        nonlocal current
-        while current and not current[-1].strip():
-            current.pop()
-        if any(line.strip() for line in current):
-            segments.append(Segment(lines=tuple(current), first_line=first, footnote=footnote))
-        current = []
+        nonlocal start
+        if start < 0:
+            return
+        end = i
+        while end > start and not all_lines[end - 1].strip():
+            end -= 1
+        # The first line is never blank (a body line, or a footnote's with text after
+        # its number), so what is left is a segment.
+        if end > start:
+            rest = tuple(all_lines[start + 1 : end])
+            first = (opened,) if footnote is not None else (all_lines[start],)
+            segments.append(Segment(lines=first + rest, first_line=start + 1, footnote=footnote))
+        start = -1
 
     i = 0
-    all_lines = list(lines)
-    while i < len(all_lines):
+    k = 0  # look_at[k] is the first line to look at from i on
+    while i < n:
+        if footnote is None:
+            # Outside a footnote, a line that is neither blank nor a possible opener
+            # just joins the paragraph: skip to the next line worth looking at.
+            while k < len(look_at) and look_at[k] < i:
+                k += 1
+            nxt = look_at[k] if k < len(look_at) else n
+            if nxt > i:
+                if start < 0:
+                    start = i
+                previous_blank = False
+                i = nxt
+                continue
         line = all_lines[i]
-        number = i + 1
         if not line.strip():
-            if footnote is not None and current:
+            if footnote is not None and start >= 0:
                 j = i
-                while j < len(all_lines) and not all_lines[j].strip():
+                while j < n and not all_lines[j].strip():
                     j += 1
-                if j < len(all_lines) and j - i == 1 and not footnote_opener(all_lines[j]):
-                    nxt = all_lines[j].lstrip()
+                if j < n and j - i == 1 and not footnote_opener(all_lines[j]):
+                    nxt_line = all_lines[j].lstrip()
                     length, followed = _block_after(all_lines, j)
-                    if (nxt.startswith(_JOIN_START) or _ends_open(current)) and (
+                    if (nxt_line.startswith(_JOIN_START) or _ends_open(current())) and (
                         length <= _MAX_CONTINUATION_LINES and followed
                     ):
-                        current.extend(all_lines[i:j])
                         i = j
                         continue
             flush()
@@ -194,12 +235,10 @@ def split_segments(lines: tuple[str, ...] | list[str]) -> list[Segment]:
             flush()
             footnote, width = opener
             marker_width = width
-            first = number
-            current = [" " * width + line[width:]]
-        else:
-            if not current:
-                first = number
-            current.append(line)
+            start = i
+            opened = " " * width + line[width:]
+        elif start < 0:
+            start = i
         previous_blank = False
         i += 1
     flush()

@@ -11,6 +11,7 @@ is :class:`refcheck.resolve._types.Source`.
 from __future__ import annotations
 
 from refcheck.resolve import be_chamber, celex, doi, echr, ecli, ep, icj, un
+from refcheck.resolve._table import Cues
 from refcheck.resolve._types import IdentifierMatch, ScanContext, Source
 
 __all__ = ["SOURCES", "find_identifiers", "identifier_from_url", "may_hold_identifier", "url_for_key"]
@@ -20,8 +21,28 @@ SOURCES: tuple[Source, ...] = tuple(m.SOURCE for m in (echr, doi, un, ep, be_cha
 _BY_SCHEME = {source.scheme: source for source in SOURCES}
 
 
+def _merged_cues(sources: tuple[Source, ...]) -> Cues | None:
+    """Every source's cues as one test, or ``None`` when a source's test is not cues."""
+    cues = [source.may_hold for source in sources]
+    if not all(isinstance(c, Cues) for c in cues):
+        return None
+    merged = [c for c in cues if isinstance(c, Cues)]
+    return Cues(
+        cased=tuple(dict.fromkeys(cue for c in merged for cue in c.cased)),
+        folded=tuple(dict.fromkeys(cue for c in merged for cue in c.folded)),
+        anywhere=any(c.anywhere for c in merged),
+    )
+
+
+# The pipeline asks this of every paragraph: one pass over the distinct cues beats
+# asking each source in turn.
+_CUES = _merged_cues(SOURCES)
+
+
 def may_hold_identifier(text: str) -> bool:
     """False only when no source could find an identifier in ``text`` (substring tests, no regex)."""
+    if _CUES is not None:
+        return _CUES(text)
     return any(source.may_hold(text) for source in SOURCES)
 
 

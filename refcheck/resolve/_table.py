@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import unquote
 
 from refcheck.resolve._types import IdentifierMatch, ScanContext, Source, UrlBuilder
@@ -41,14 +41,61 @@ class Row:
     fix: Callable[[dict[str, str]], dict[str, str]] | None = None
     glued: Callable[[str], bool] | None = None
     cue: str = ""  # a substring every match contains: rows whose cue is absent are skipped
+    # Keys by the groups a text match captured: ``fix``, ``accept`` and the template are
+    # pure, and a document cites the same identifiers again and again, so each distinct
+    # match is formatted once (bounded: cleared when full).
+    _keys: dict[tuple[str | None, ...], str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def key_for(self, match: re.Match[str], *, unquote_groups: bool = False) -> str | None:
-        groups = {k: (unquote(v) if unquote_groups else v) for k, v in match.groupdict().items() if v is not None}
+        if unquote_groups:
+            return self._key_from(match.groupdict(), unquote_groups=True)
+        groups = match.groups()
+        keys = self._keys
+        if groups in keys:
+            return keys[groups]
+        if len(keys) >= _KEY_CACHE_SIZE:
+            keys.clear()
+        key = keys[groups] = self._key_from(match.groupdict(), unquote_groups=False)
+        return key
+
+    def _key_from(self, found: dict[str, str | None], *, unquote_groups: bool) -> str | None:
+        groups = {k: (unquote(v) if unquote_groups else v) for k, v in found.items() if v is not None}
         if self.fix is not None:
             groups = self.fix(groups)
         if not self.accept(groups):
             return None
         return self.key.format(**groups)
+
+
+_KEY_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """A source's cheap necessary condition for finding anything in a text: substrings.
+
+    A text holds something the source may find only if it contains one of ``cased``,
+    or one of ``folded`` once lower-cased; ``anywhere`` when the source has no such
+    condition. Kept as data (not only as a function) so that :mod:`refcheck.resolve`
+    can test every source's cues in one go.
+    """
+
+    cased: tuple[str, ...] = ()
+    folded: tuple[str, ...] = ()
+    anywhere: bool = False
+
+    def __call__(self, text: str) -> bool:
+        if self.anywhere:
+            return True
+        for cue in self.cased:
+            if cue in text:
+                return True
+        if self.folded:
+            lower = text.lower()
+            for cue in self.folded:
+                if cue in lower:
+                    return True
+        return False
 
 
 def scan_text(
@@ -61,20 +108,20 @@ def scan_text(
 ) -> tuple[IdentifierMatch, ...]:
     """Every match of every row in ``text``, with its canonical URL."""
     found = []
+    urls: dict[str, str | None] = {}  # url_for is pure, and a passage often repeats a key
     for row in rows:
         if row.cue not in text:
             continue
+        glued = row.glued
         for m in row.pattern.finditer(text):
-            if row.glued is not None and m.start() and row.glued(text[m.start() - 1]):
+            start = m.start()
+            if glued is not None and start and glued(text[start - 1]):
                 continue
             key = row.key_for(m)
             if key is None:
                 continue
-            found.append(
-                IdentifierMatch(
-                    key=key, type=type, url=url_for(key, language), start=m.start(), end=m.end(), raw=m.group(0)
-                )
-            )
+            url = urls[key] if key in urls else urls.setdefault(key, url_for(key, language))
+            found.append(IdentifierMatch(key=key, type=type, url=url, start=start, end=m.end(), raw=m.group(0)))
     return tuple(found)
 
 
@@ -111,8 +158,7 @@ def table_source(
             colons of an ECLI as often as not).
     """
 
-    def may_hold(text: str) -> bool:
-        return bool(text_rows) and (not cues or any(cue in text for cue in cues))
+    may_hold = Cues(cased=cues, anywhere=not cues) if text_rows else Cues()
 
     def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
         if not may_hold(text):

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import replace
 from functools import cache, lru_cache
 
-from refcheck.resolve._table import Row, match_url
+from refcheck.resolve._table import Cues, Row, match_url
 from refcheck.resolve._types import IdentifierMatch, ScanContext, Source
 from refcheck.resolve.icj_cases import ICJ_CASES, STATES, IcjCase
 
@@ -267,8 +267,8 @@ def url_for(key: str, language: str | None = None) -> str | None:
     return CASE_URL.format(number=number)
 
 
-def may_hold(text: str) -> bool:
-    return _may_name_the_court(text) or _refers_to_the_court(text)
+# The same test as _may_name_the_court(text) or _refers_to_the_court(text), as data.
+may_hold = Cues(cased=(*_ABBREVIATIONS, *_THE_COURT), folded=("justice", "gerechtshof"))
 
 
 SOURCE = Source(scheme=SCHEME, find_in_text=find_in_text, from_url=from_url, url_for=url_for, may_hold=may_hold)
