@@ -10,11 +10,20 @@ is :class:`refcheck.resolve._types.Source`.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from refcheck.resolve import be_chamber, celex, doi, echr, ecli, ep, icj, un
-from refcheck.resolve._table import Cues
+from refcheck.resolve._table import Cues, Span, TableSource, scan_spans
 from refcheck.resolve._types import IdentifierMatch, ScanContext, Source
 
-__all__ = ["SOURCES", "find_identifiers", "identifier_from_url", "may_hold_identifier", "url_for_key"]
+__all__ = [
+    "SOURCES",
+    "find_identifier_spans",
+    "find_identifiers",
+    "identifier_from_url",
+    "may_hold_identifier",
+    "url_for_key",
+]
 
 # URL recognition tries these in order: HUDOC before the UN, whose pattern is looser.
 SOURCES: tuple[Source, ...] = tuple(m.SOURCE for m in (echr, doi, un, ep, be_chamber, celex, ecli, icj))
@@ -63,20 +72,48 @@ def find_identifiers(text: str, context: ScanContext) -> tuple[tuple[IdentifierM
     for source in SOURCES:
         matches, context = source.find_in_text(text, context)
         found.extend(matches)
-    found.sort(key=lambda x: (x.start, -(x.end - x.start)))
-    kept: list[IdentifierMatch] = []
+    kept = _settle([(m.start, m.end, m.type, m.key, m) for m in found])
+    return tuple(kept), context
+
+
+def find_identifier_spans(text: str, context: ScanContext) -> tuple[list[Span], ScanContext]:
+    """What ``find_identifiers`` finds, as ``(start, end, raw, key)`` with no canonical URL.
+
+    The pipeline's form: it reads only the keys and spans (the URL of a reference comes
+    from ``url_for_key`` when references are merged), and a document may cite thousands
+    of identifiers.
+    """
+    found: list[tuple[int, int, str, str, Span]] = []
+    for source in SOURCES:
+        if isinstance(source, TableSource):
+            if source.text_rows and source.may_hold(text):
+                found.extend((s[0], s[1], source.scheme, s[3], s) for s in scan_spans(source.text_rows, text))
+            continue
+        matches, context = source.find_in_text(text, context)
+        found.extend((m.start, m.end, m.type, m.key, (m.start, m.end, m.raw, m.key)) for m in matches)
+    return _settle(found), context
+
+
+_T = TypeVar("_T")
+
+
+def _settle(found: list[tuple[int, int, str, str, _T]]) -> list[_T]:
+    """The matches ``(start, end, type, key, item)`` kept, in order: the longer of overlapping ones."""
+    if len(found) > 1:
+        found.sort(key=lambda x: (x[0], x[0] - x[1]))
+    kept: list[_T] = []
     reach = 0  # end of the furthest non-ICJ match kept: sorted by start, anything before it overlaps
     seen: set[tuple[str, int]] = set()
-    for match in found:
-        if match.type != icj.SCHEME:
-            if match.start < reach:
+    for start, end, type_, key, item in found:
+        if type_ != icj.SCHEME:
+            if start < reach:
                 continue
-            reach = match.end
-        if (match.key, match.start) in seen:
+            reach = end
+        if (key, start) in seen:
             continue
-        seen.add((match.key, match.start))
-        kept.append(match)
-    return tuple(kept), context
+        seen.add((key, start))
+        kept.append(item)
+    return kept
 
 
 def identifier_from_url(url: str) -> IdentifierMatch | None:

@@ -98,6 +98,28 @@ class Cues:
         return False
 
 
+# A text match without its URL: start, end, the matched text, the key.
+Span = tuple[int, int, str, str]
+
+
+def scan_spans(rows: tuple[Row, ...], text: str) -> list[Span]:
+    """Every match of every row in ``text``, rows in order, each row's matches in order."""
+    found: list[Span] = []
+    for row in rows:
+        if row.cue not in text:
+            continue
+        glued = row.glued
+        key_for = row.key_for
+        for m in row.pattern.finditer(text):
+            start = m.start()
+            if glued is not None and start and glued(text[start - 1]):
+                continue
+            key = key_for(m)
+            if key is not None:
+                found.append((start, m.end(), m.group(0), key))
+    return found
+
+
 def scan_text(
     rows: tuple[Row, ...],
     text: str,
@@ -107,21 +129,11 @@ def scan_text(
     language: str | None,
 ) -> tuple[IdentifierMatch, ...]:
     """Every match of every row in ``text``, with its canonical URL."""
-    found = []
     urls: dict[str, str | None] = {}  # url_for is pure, and a passage often repeats a key
-    for row in rows:
-        if row.cue not in text:
-            continue
-        glued = row.glued
-        for m in row.pattern.finditer(text):
-            start = m.start()
-            if glued is not None and start and glued(text[start - 1]):
-                continue
-            key = row.key_for(m)
-            if key is None:
-                continue
-            url = urls[key] if key in urls else urls.setdefault(key, url_for(key, language))
-            found.append(IdentifierMatch(key=key, type=type, url=url, start=start, end=m.end(), raw=m.group(0)))
+    found = []
+    for start, end, raw, key in scan_spans(rows, text):
+        url = urls[key] if key in urls else urls.setdefault(key, url_for(key, language))
+        found.append(IdentifierMatch(key=key, type=type, url=url, start=start, end=end, raw=raw))
     return tuple(found)
 
 
@@ -134,6 +146,14 @@ def match_url(rows: tuple[Row, ...], url: str, *, type: str) -> IdentifierMatch 
             if key is not None:
                 return IdentifierMatch(key=key, type=type, url=url, start=0, end=0, raw=url)
     return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TableSource(Source):
+    """A source run from its tables, which are kept so that the resolve stage can scan
+    them without building a match object, and its URL, per hit (see ``scan_spans``)."""
+
+    text_rows: tuple[Row, ...] = ()
 
 
 def table_source(
@@ -169,4 +189,11 @@ def table_source(
         match = match_url(url_rows, unquote(url) if decode_urls else url, type=scheme)
         return replace(match, url=url, raw=url) if match and decode_urls else match
 
-    return Source(scheme=scheme, find_in_text=find_in_text, from_url=from_url, url_for=url_for, may_hold=may_hold)
+    return TableSource(
+        scheme=scheme,
+        find_in_text=find_in_text,
+        from_url=from_url,
+        url_for=url_for,
+        may_hold=may_hold,
+        text_rows=text_rows,
+    )
