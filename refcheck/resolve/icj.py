@@ -71,6 +71,48 @@ GENERAL_LIST = re.compile(
     r"(?i)(?:General List|Rôle général|Algemene Rol)\s*(?:No\.?|n[°o]\.?|nr\.?)\s*(?P<n>\d{1,3})\b"
 )
 
+
+# The same searches over the text as IGNORECASE sees it (see _fold_case), for speed: the
+# patterns above open with \b and a case-insensitive letter, so the regex engine tries
+# them at every character; these open with a plain letter, which it finds with a quick
+# scan, and test the \b after it ((?<!\w.): the character before is no word character).
+# Alternatives keep their order among those sharing a first letter, so each finds the
+# same matches at the same places.
+_COURT_FOLDED = re.compile(
+    r"i(?<!\w.)(?:nternational\s+court\s+of\s+justice\b|nternationaal\s+gerechtshof\b|cj\b|gh\b|\.c\.j\.)"
+    r"|c(?<!\w.)(?:our\s+internationale\s+de\s+justice\b|ij\b|\.i\.j\.)"
+)
+_DECISION_FOLDED = re.compile(
+    r"(?P<word>a(?<!\w.)(?:dvisory opinions?|vis consultatifs?|dviezen|dvies|rrêts?|rresten|rrest)"
+    r"|o(?<!\w.)(?:rders?|rdonnances?)|j(?<!\w.)udgments?|b(?<!\w.)(?:eschikkingen|eschikking)|d(?<!\w.)ecisions?)\b"
+    rf"(?P<between>[^.;]{{0,90}}?)\b(?:of|du|des|van|dated|that of)\s+(?P<dates>{DATE}(?:\s*(?:,|and|et|en)\s*{DATE})*)"
+)
+# Substrings (of the folded text) every match of a pattern holds: no cue, no search.
+_OTHER_COURT_CUES = ("criminal", "pénale", "strafhof", "europ", "itlos", "tribunal", "arbitra")
+_GENERAL_LIST_CUES = ("general list", "rôle général", "algemene rol")
+_INSTITUTED_CUES = ("instituted by", "introduite par", "ingesteld door")
+
+
+def _fold_case(text: str) -> str | None:
+    """``text`` as IGNORECASE matches it, character for character, or ``None``.
+
+    Lower case, with the two letters IGNORECASE also equates with ASCII ones folded to
+    them (dotless ``ı``, long ``ſ``; the Kelvin sign lower-cases to ``k``). ``None`` when
+    lower-casing changes the length (``İ`` becomes two characters), as positions in the
+    folded text must be those of ``text``.
+    """
+    low = text.lower()
+    if low.isascii():
+        return low
+    if len(low) != len(text):
+        return None
+    return low.replace("ı", "i").replace("ſ", "s")
+
+
+def _any_in(cues: tuple[str, ...], folded: str) -> bool:
+    return any(cue in folded for cue in cues)
+
+
 URL_ROWS: tuple[Row, ...] = (
     Row(
         pattern=re.compile(
@@ -184,13 +226,20 @@ def _known_kind(number: int, date: str) -> str:
     return next((k for d, k in case.decisions if d == date), "") if case else ""
 
 
-def _case_named(text: str, previous: int | None, date: str = "") -> int | None:
-    """The case ``text`` names by its number, or by its parties (the last one named wins)."""
+def _case_named(text: str, previous: int | None, date: str = "", folded: str | None = None) -> int | None:
+    """The case ``text`` names by its number, or by its parties (the last one named wins).
+
+    ``folded``, when given, is ``_fold_case(text)``: patterns whose cues it lacks are not run.
+    """
     number = None
-    for m in GENERAL_LIST.finditer(text):
-        if _by_number(int(m.group("n"))):
-            number = int(m.group("n"))
-    for m in sorted([*PARTIES.finditer(text), *INSTITUTED.finditer(text)], key=lambda m: m.start()):
+    if folded is None or _any_in(_GENERAL_LIST_CUES, folded):
+        for m in GENERAL_LIST.finditer(text):
+            if _by_number(int(m.group("n"))):
+                number = int(m.group("n"))
+    named = [*PARTIES.finditer(text)]
+    if folded is None or _any_in(_INSTITUTED_CUES, folded):
+        named.extend(INSTITUTED.finditer(text))
+    for m in sorted(named, key=lambda m: m.start()):
         chosen = choose_case(cases_for_parties(m.group("a"), m.group("b")), text, date, previous)
         number = chosen or number
     return number
@@ -208,46 +257,71 @@ def _refers_to_the_court(text: str) -> bool:
 
 
 def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
-    courts = list(COURT.finditer(text)) if _may_name_the_court(text) else []
+    may_name = _may_name_the_court(text)
+    if not may_name and not (context.icj_case and _refers_to_the_court(text)):
+        return (), context
+    # Most passages that get here are read in their case-folded form (see _fold_case).
+    folded = _fold_case(text)
+    if not may_name:
+        courts = []
+    elif folded is None:
+        courts = list(COURT.finditer(text))
+    else:
+        courts = list(_COURT_FOLDED.finditer(folded))
     if not courts and not (context.icj_case and _refers_to_the_court(text)):
         return (), context
     if courts:
-        named = _case_named(text[: courts[-1].end() + 400], context.icj_case)
+        end = courts[-1].end() + 400
+        named = _case_named(text[:end], context.icj_case, folded=None if folded is None else folded[:end])
         if named:
             context = replace(context, icj_case=named)
     matches: list[IdentifierMatch] = []
-    for d in DECISION.finditer(text):
-        if not _about_the_icj(text[max(0, d.start() - 300) : d.end()]):
+    for d in DECISION.finditer(text) if folded is None else _DECISION_FOLDED.finditer(folded):
+        start, end = d.start(), d.end()
+        window = max(0, start - 300)
+        if not _about_the_icj(text[window:end], None if folded is None else folded[window:end]):
             continue
-        kind = _kind(d.group("word"))
-        for date_text in re.findall(DATE, d.group("dates"), flags=re.I):
+        kind = _kind(text[d.start("word") : d.end("word")])
+        for date_text in re.findall(DATE, text[d.start("dates") : d.end("dates")], flags=re.I):
             date = _iso(date_text)
-            local = text[max(0, d.start() - 400) : d.start()]
-            number = _case_named(local, context.icj_case, date) or context.icj_case or _unique_case(date, kind)
+            local = max(0, start - 400)
+            number = (
+                _case_named(text[local:start], context.icj_case, date, None if folded is None else folded[local:start])
+                or context.icj_case
+                or _unique_case(date, kind)
+            )
             if number is None:
                 continue
-            decision = kind or _known_kind(number, date)
-            if not decision:
+            decision_kind = kind or _known_kind(number, date)
+            if not decision_kind:
                 continue
-            key = f"icj:{number}:{decision}:{date}"
+            key = f"icj:{number}:{decision_kind}:{date}"
             matches.append(
                 IdentifierMatch(
                     key=key,
                     type=SCHEME,
                     url=url_for(key, context.language),
-                    start=d.start(),
-                    end=d.end(),
-                    raw=text[d.start() : d.end()],
+                    start=start,
+                    end=end,
+                    raw=text[start:end],
                 )
             )
             context = replace(context, icj_case=number)
     return tuple(matches), context
 
 
-def _about_the_icj(before: str) -> bool:
-    """Whether the nearest court named before a decision is the ICJ (or "the Court")."""
-    nearest_court = max((c.end() for c in COURT.finditer(before)), default=-1)
-    nearest_other = max((c.end() for c in OTHER_COURT.finditer(before)), default=-1)
+def _about_the_icj(before: str, folded: str | None = None) -> bool:
+    """Whether the nearest court named before a decision is the ICJ (or "the Court").
+
+    ``folded``, when given, is ``_fold_case(before)``, searched instead with the same result.
+    """
+    if folded is None:
+        nearest_court = max((c.end() for c in COURT.finditer(before)), default=-1)
+        nearest_other = max((c.end() for c in OTHER_COURT.finditer(before)), default=-1)
+    else:
+        nearest_court = max((c.end() for c in _COURT_FOLDED.finditer(folded)), default=-1)
+        others = OTHER_COURT.finditer(before) if _any_in(_OTHER_COURT_CUES, folded) else ()
+        nearest_other = max((c.end() for c in others), default=-1)
     if nearest_court < 0 and not _refers_to_the_court(before):
         return False
     return nearest_other <= nearest_court
