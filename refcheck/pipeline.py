@@ -379,15 +379,14 @@ class _BodyLanguage:
 
 
 @cache
-def _cleanable() -> re.Pattern[str]:
-    """The characters ``clean_line`` changes, as a character class.
+def _cleanable() -> tuple[str, ...]:
+    """The characters ``clean_line`` changes.
 
     It maps single characters (ligatures, odd spaces); which ones is repair's business,
     so they are found by asking it, once (a few milliseconds, on the first page that is
     not ASCII).
     """
-    chars = [chr(c) for c in range(0x80, 0x10000) if not 0xD800 <= c < 0xE000 and clean_line(chr(c)) != chr(c)]
-    return re.compile("[" + re.escape("".join(chars)) + "]" if chars else "(?!)")
+    return tuple(chr(c) for c in range(0x80, 0x10000) if not 0xD800 <= c < 0xE000 and clean_line(chr(c)) != chr(c))
 
 
 def _clean_lines(lines: Sequence[str]) -> list[str]:
@@ -395,13 +394,14 @@ def _clean_lines(lines: Sequence[str]) -> list[str]:
 
     ``clean_line`` translates a line character by character through a mapping, which
     costs a dictionary look-up per character of every line that has anything to clean
-    (in French, most paragraphs: narrow no-break spaces before ``:;?!``). Replacing the
-    few characters present in the whole page is a fast C loop each.
+    (in French, most paragraphs: narrow no-break spaces before ``:;?!``). Looking for
+    each of the few characters it changes in the whole page, and replacing those
+    present, is a fast C loop each.
     """
     text = "\n".join(lines)
     if text.isascii():
         return list(lines)
-    present = set(_cleanable().findall(text))
+    present = [char for char in _cleanable() if char in text]
     if not present:
         return list(lines)
     for char in present:
