@@ -8,7 +8,8 @@ from refcheck.extract import RawDocument, TextPage, read_bytes
 from refcheck.extract._types import LinkTarget
 from refcheck.models import Citation, CitationKind, Document, Location
 from refcheck.normalise.merge import merge
-from refcheck.pipeline import scan_document
+from refcheck.normalise.repair import clean_line
+from refcheck.pipeline import _clean_lines, scan_document
 from refcheck.resolve import url_for_key
 
 
@@ -196,3 +197,27 @@ def test_the_documents_own_symbol_in_a_page_header_is_not_a_citation() -> None:
         ("un:A/78/554", 1, 5),
         ("un:A/78/554", 3, 7),  # alone on its line, but mid-page: a citation
     ]
+
+
+def test_pages_are_cleaned_as_clean_line_cleans_each_line() -> None:
+    lines = ["plain", "e\u0301t\u00e9\u00a0: la ﬁn", "", "\u202f?\u2009!", "ﬂ\u00ad-\u200b", "two\nlines\u00a0"]
+    assert _clean_lines(lines) == [clean_line(line) for line in lines]
+    assert _clean_lines(lines[:5]) == [clean_line(line) for line in lines[:5]]
+    assert _clean_lines(["ascii only", ""]) == ["ascii only", ""]
+
+
+def test_a_footnote_names_the_court_over_a_line_break() -> None:
+    # No cue in the footnote's lines ("the\nCourt"), one once they are joined: still read.
+    text = (
+        "The International Court of Justice (Armenia v. Azerbaijan) ruled.1\n\n"
+        "1 See the\nCourt, order of 17 November 2023.\n"
+    )
+    assert [c.key for c in scan_text(text)] == ["icj:180:order:2023-11-17"]
+
+
+def test_a_footnote_without_citation_takes_the_language_of_the_body_before_it() -> None:
+    # Its language is looked up only because it cites a title; the body cited nothing.
+    text = "Le rapport de la commission est publié dans la presse.1\n\n1 Le Monde, un article sur la question.\n"
+    (citation,) = scan_text(text)
+    assert citation.kind is CitationKind.TITLE
+    assert citation.location.language == "fr" and citation.location.footnote == 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from refcheck.extract import footnotes
 from refcheck.extract.footnotes import footnote_opener, split_segments
 
 
@@ -77,3 +80,39 @@ def test_the_marker_is_blanked_so_offsets_keep_their_columns() -> None:
 def test_superscript_footnote_numbers_open_footnotes() -> None:
     assert footnote_opener("⁶ https://example.org/x") == (6, 2)
     assert footnote_opener("¹² Smith, Report") == (12, 3)
+
+
+def test_skipping_lines_that_start_with_a_letter_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The openers, blank lines, wrapped dates, hanging indents and continuations of the
+    # tests above, after body lines that start with a letter and lines that do not.
+    lines = [
+        "Body text.1",
+        "",
+        "1 https://a.example.org/x",
+        "2 Second note",
+        "wraps here.",
+        "",
+        "10 Comité contre la torture, concernant le",
+        "",
+        "cinquième rapport, point 22.",
+        "",
+        "vu les ordonnances des 7 décembre 2021, 22 février 2023 et",
+        "17 novembre 2023;",
+        "",
+        "[3] Smith, Report",
+        " l’Azerbaïdjan va plus loin",
+        "",
+        "⁶ https://example.org/x",
+        "\t4. https://b.example.org",
+        "   ",
+        "(12) not a note",
+        "18 Ilham Aliyev attended",
+        " new column",
+        "",
+        "Élan 5 https://c.example.org",
+        "5 https://c.example.org",
+    ]
+    got = [(s.lines, s.first_line, s.footnote) for s in split_segments(lines)]
+    monkeypatch.setattr(footnotes, "_lines_to_look_at", lambda all_lines: list(range(len(all_lines))))
+    assert got == [(s.lines, s.first_line, s.footnote) for s in split_segments(lines)]
+    assert [note for _, _, note in got] == [None, 1, 2, 10, None, None, 3, None, 6, 4, None, None]

@@ -162,3 +162,27 @@ def test_a_case_brought_by_special_agreement_names_its_parties_with_a_slash() ->
     assert key.endswith(":judgment:2013-04-16")
     (case,) = [c for c in ICJ_CASES if set(c.applicant) == {"BFA"} and set(c.respondent) == {"NER"}]
     assert key == f"icj:{case.number}:judgment:2013-04-16"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The International Court of Justice (Armenia v. Azerbaijan), Order of 17 November 2023.",
+        "THE INTERNATIONAL COURT OF JUSTICE, ORDERS OF 7 DECEMBER 2021 AND 22 FEBRUARY 2023",
+        "la Cour internationale de Justice, ordonnance du 1er février 2024; xICJ ICJx I.C.J. C.I.J.",
+        "Internatıonal Court of Justıce: judgment of 3 February 2015",  # dotless i: IGNORECASE reads it as i
+        "ICJ advisory opinion of 19 July 2024, adviſory opinion of 19 July 2024",  # long s
+        "ICJ Order of 17 November 2023 (Kelvin sign: K)",
+        "İCJ arrêt du 3 février 2015",  # İ lower-cases to two characters: the slow path
+        "Europees Hof; ITLOS; Tribunal; the ICJ beschikking van 22 februari 2023",
+    ],
+)
+def test_the_case_folded_search_finds_what_the_case_insensitive_patterns_find(text: str) -> None:
+    folded = icj._fold_case(text)
+    if folded is None:
+        assert "İ" in text
+        return
+    assert len(folded) == len(text)
+    assert [m.span() for m in icj._COURT_FOLDED.finditer(folded)] == [m.span() for m in icj.COURT.finditer(text)]
+    fast = [(m.span(), m.span("word"), m.span("dates")) for m in icj._DECISION_FOLDED.finditer(folded)]
+    assert fast == [(m.span(), m.span("word"), m.span("dates")) for m in icj.DECISION.finditer(text)]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from refcheck.resolve import SOURCES, find_identifiers, identifier_from_url, url_for_key
+from refcheck.resolve import (
+    SOURCES,
+    find_identifier_spans,
+    find_identifiers,
+    identifier_from_url,
+    may_hold_identifier,
+    url_for_key,
+)
 from refcheck.resolve._types import ScanContext, Source
 
 CANONICAL_KEYS = [
@@ -78,3 +85,35 @@ def test_overlapping_matches_keep_the_longer() -> None:
     # The UN row would read "S/2020/1104" inside the longer symbol; only the whole symbol counts.
     matches, _ = find_identifiers("A/HRC/S/2020/1104/Add.1", ScanContext())
     assert [m.key for m in matches] == ["un:A/HRC/S/2020/1104/Add.1"]
+
+
+PASSAGES = [
+    "See CAT/C/AZE/CO/5, DOC 55 1597/001 and DOC 55 1597/001 again, resolution 2023/2879(RSP), P9_TA(2023)0356.",
+    "ECLI:EU:C:1979:42, CELEX: 32016R0679, HUDOC 001-57619, A/HRC/S/2020/1104/Add.1 and S/RES/2334 (2016).",
+    "the ICJ (Armenia v. Azerbaijan) Order of 17 November 2023, and the Order of 22 February 2023.",
+    "Nothing to see here, only prose about la Cour and het Hof.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", PASSAGES)
+def test_spans_are_what_find_identifiers_finds(text: str) -> None:
+    for context in (ScanContext(), ScanContext(icj_case=180, language="fr")):
+        matches, after = find_identifiers(text, context)
+        spans, after_spans = find_identifier_spans(text, context)
+        assert spans == [(m.start, m.end, m.raw, m.key) for m in matches]
+        assert after_spans == after
+
+
+@pytest.mark.parametrize("text", [*PASSAGES, "JUSTICE", "Gerechtshof", "I.C.J", "doc 55", "10.1000/x", "ECLI"])
+def test_the_merged_cues_answer_as_every_source_does(text: str) -> None:
+    assert may_hold_identifier(text) == any(source.may_hold(text) for source in SOURCES)
+
+
+def test_a_repeated_identifier_keeps_its_key_and_url() -> None:
+    # Keys are cached per row and URLs per passage: the second hit must not differ.
+    matches, _ = find_identifiers("S/2020/1104 and S/2020/1104; DOC 55 1597/001, DOC 55 1597/001", ScanContext())
+    assert [m.key for m in matches] == ["un:S/2020/1104"] * 2 + ["be-chamber:55/1597/001"] * 2
+    assert matches[0].url == matches[1].url and matches[2].url == matches[3].url
+    french, _ = find_identifiers("S/2020/1104", ScanContext(language="fr"))
+    assert french[0].url == "https://docs.un.org/fr/S/2020/1104"
