@@ -344,9 +344,11 @@ def _may_cite(text: str) -> bool:
 
 
 def _may_cite_flat(text: str) -> bool:
-    """Whether the identifiers are looked for in ``text`` once flattened may find something
-    that ``text`` itself shows no cue of: a cue split over a line break ("the\\nCourt") or by
-    an invisible character. Only asked when ``text`` holds no URL cue, so nothing is masked."""
+    """Whether ``text`` may hold an identifier once flattened, where identifiers are sought.
+
+    Joining the lines and dropping invisible characters can make a cue that ``text``
+    lacks ("the\\nCourt"). Asked only of a footnote with no URL cue, so nothing is masked.
+    """
     return ("\n" in text or not text.isascii()) and may_hold_identifier(_flatten(text).text)
 
 
