@@ -196,16 +196,21 @@ class _CitationIndex:
 
     def printed_prefixes(self, url: str, document: str, page: int | None) -> list[int]:
         """Indices of printed URLs on the page that are ``url`` or a truncated prefix of it."""
-        target = self.canonical(url)
+        target = _without_scheme(self.canonical(url))
         out: list[int] = []
         for i in self._printed.get((document, page), ()):
             c = self.items[i]
-            if c.source == "text" and c.url and target.startswith(self.canonical(c.url)):
+            # Scheme aside: a printed "www.example.org/x" is cited as http://, its link may be https://.
+            if c.source == "text" and c.url and target.startswith(_without_scheme(self.canonical(c.url))):
                 out.append(i)
         return out
 
     def on_line(self, line: int | None) -> list[int]:
         return self._on_line.get(line, [])
+
+
+def _without_scheme(url: str) -> str:
+    return url.partition("://")[2] or url
 
 
 def _link_citations(
@@ -242,6 +247,8 @@ def _link_citations(
         if segment is not None and segment.footnote is not None:
             linked.add((page, segment.first_line))
         url = repair_url(target) if link.source == "pdf-annotation" else target
+        if url[:4].lower() == "www.":
+            url = "http://" + url  # as a printed bare address is cited: what a browser tries first
         same = index.printed_prefixes(url, location.document, page) if link.source == "pdf-annotation" else []
         if same:
             for i in same:

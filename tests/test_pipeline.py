@@ -51,6 +51,20 @@ def test_a_truncated_printed_url_gives_way_to_the_annotation() -> None:
     assert citation.url == "https://www.example.org/report-appendix-2024.pdf"
 
 
+def test_a_printed_bare_address_and_its_https_annotation_are_one_citation() -> None:
+    raw = pdf_like(
+        [BODY + ["1 www.example.org/report-2024.pdf"]],
+        [annotation("https://www.example.org/report-2024.pdf", 1, 3)],
+    )
+    (citation,) = scan_document(raw)
+    assert (citation.url, citation.source) == ("https://www.example.org/report-2024.pdf", "annotation+text")
+
+
+def test_an_annotation_to_a_bare_address_gets_the_scheme_a_browser_tries() -> None:
+    raw = pdf_like([["Page one.", ""], BODY + ["1 Report, 2024."]], [annotation("www.example.org/r.pdf", 2, 3)])
+    assert [c.url for c in scan_document(raw) if c.url] == ["http://www.example.org/r.pdf"]
+
+
 def test_an_annotation_under_a_title_is_a_citation_on_its_footnote() -> None:
     raw = pdf_like(
         [["Page one.", ""], BODY + ["1 Cornell report on heritage, 2024."]],
