@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import ssl
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -65,3 +66,14 @@ def check(urls: Sequence[str], p: CheckPolicy, **kwargs: Any) -> dict[str, Check
 
 def check_one(url: str, p: CheckPolicy, **kwargs: Any) -> CheckOutcome:
     return check([url], p, **kwargs)[url]
+
+
+def write_config(folder: Path, canary: str, extra: str = "") -> Path:
+    """A references.toml for a test: state under ``folder``, the test server allowed, no retries."""
+    config = folder / "references.toml"
+    config.write_text(
+        f'state_dir = "state"\n[check]\nallowed_addresses = ["127.0.0.1"]\noffline_canaries = ["{canary}"]\n'
+        f"retries = 0\n{extra}",
+        encoding="utf-8",
+    )
+    return config

@@ -8,17 +8,9 @@ from typing import Any
 
 import pytest
 
+from _helpers import write_config
+
 from refcheck.cli import ExitCode, main
-
-
-def write_config(folder: Path, canary: str, extra: str = "") -> Path:
-    config = folder / "references.toml"
-    config.write_text(
-        f'state_dir = "state"\n[check]\nallowed_addresses = ["127.0.0.1"]\noffline_canaries = ["{canary}"]\n'
-        f"retries = 0\n{extra}",
-        encoding="utf-8",
-    )
-    return config
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

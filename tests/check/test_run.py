@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _helpers import client_factory, policy, reference
+from _helpers import client_factory, policy, reference, write_config
 
 from refcheck.check import NOT_CHECKED, run_checks
 from refcheck.cli import ExitCode, main
@@ -36,16 +36,6 @@ from refcheck.store import Store
 #: The longest any wait in these tests may last before it fails instead of hanging.
 BOUND_S = 60.0
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def write_config(folder: Path, canary: str, extra: str = "") -> Path:
-    config = folder / "references.toml"
-    config.write_text(
-        f'state_dir = "state"\n[check]\nallowed_addresses = ["127.0.0.1"]\noffline_canaries = ["{canary}"]\n'
-        f"retries = 0\n{extra}",
-        encoding="utf-8",
-    )
-    return config
 
 
 # --- a real SIGINT -----------------------------------------------------------------
