@@ -36,7 +36,7 @@ def _compact(groups: dict[str, str]) -> dict[str, str]:
 TEXT_ROWS: tuple[Row, ...] = (
     Row(
         pattern=re.compile(
-            rf"(?P<id>(?:{'|'.join(SERIES)})/(?:[A-Z0-9]+(?:\.[0-9]+)?(?:\([A-Z0-9]+\))?/)+"
+            rf"(?P<id>(?:{'|'.join(SERIES)})/(?:(?:E?S-\d+|[A-Z0-9]+(?:\.[0-9]+)?(?:\([A-Z0-9]+\))?)/)+"
             r"(?:[A-Z]+\.)?\d+[A-Z0-9]*(?:-\d+)?(?:/(?:Add|Rev|Corr|Amend)\.\d+)*(?: ?\((?:19|20)\d\d\))?)(?![\w/])"
         ),
         key="un:{id}",

@@ -24,6 +24,9 @@ def keys(text: str, language: str | None = None) -> list[str]:
         ("résolution S/RES/2334 (2016) du Conseil", ["un:S/RES/2334(2016)"]),
         ("CCPR/C/GC/36 en CERD/C/GC/35", ["un:CCPR/C/GC/36", "un:CERD/C/GC/35"]),
         ("combined reports (CERD/C/ISR/CO/17-19), paras. 21-23", ["un:CERD/C/ISR/CO/17-19"]),
+        # Special and emergency special sessions: "ES-11", "S-35" as a component.
+        ("resolution A/RES/ES-11/1 of 2 March 2022", ["un:A/RES/ES-11/1"]),
+        ("draft A/ES-11/L.1 and A/HRC/RES/S-35/1.", ["un:A/ES-11/L.1", "un:A/HRC/RES/S-35/1"]),
     ],
 )
 def test_symbols_in_prose(text: str, expected: list[str]) -> None:
