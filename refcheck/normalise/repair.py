@@ -72,6 +72,8 @@ _SPACED_RUN = re.compile(
 _GAP_AND_TOKEN = re.compile(r"(\s*)(\S+)")
 # The rest of a line holds nothing but closing punctuation.
 _ONLY_TRAIL_TO_EOL = re.compile("[" + re.escape(_TRAIL + " )]") + "]*(?:\n|\\Z)")
+# The next token on the same line, after at least one space.
+_NEXT_ON_LINE = re.compile(r"[^\S\n]+(\S+)")
 # Nothing but spaces up to the end of the line.
 _BLANK_TO_EOL = re.compile(r"[^\S\n]*(?:\n|\Z)")
 # A piece of an opaque identifier that PDF text wrapped onto the next line: upper-case
@@ -194,12 +196,20 @@ def _absorbs(current: str, gap: str, token: str, text: str, token_start: int, to
         # or an opaque piece ("doi:10.1017/S0020\n589324000123.").
         return current[-1].isalnum() and _is_wrapped_piece(token, text, token_start, token_end)
     # Wrapped after a joiner at a line end ("…/reports/\nannual-2023.pdf"): take the next
-    # line only when it reads as a URL piece, not as the next word of a sentence.
+    # line only when it reads as a URL piece, not as the next word of a sentence: a
+    # spaced-out piece follows it on its line ("…/content /\nresolutions -adopted -2016").
     return (
         current.endswith(SOFT_HYPHEN)
         or bool(_URLISH.search(token))
         or _line_is_single_token(text, token_start, token_end)
+        or _spaced_piece_follows(text, token_end)
     )
+
+
+def _spaced_piece_follows(text: str, end: int) -> bool:
+    """True when the next token on the line, after spaces, continues a spaced-out URL."""
+    m = _NEXT_ON_LINE.match(text, end)
+    return m is not None and _continues(m.group(1))
 
 
 def _trim(value: str) -> str:

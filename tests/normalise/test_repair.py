@@ -104,6 +104,12 @@ def values(text: str) -> list[str]:
             ["https://www.lachambre.be/FLWB/PDF/55/1597/"],
         ),
         ("https://example.org /a /\nThe next sentence", ["https://example.org/a/"]),
+        # ... a word that a spaced-out piece follows on its line is the URL's next piece
+        (
+            "https://www .un .org /content /\nresolutions -adopted -council -2016.",
+            ["https://www.un.org/content/resolutions-adopted-council-2016"],
+        ),
+        ("https://example.org /a /\nThe next - sentence", ["https://example.org/a/"]),
         ("https://example.org /a /", ["https://example.org/a/"]),
         # ... any other lone joiner only when the next line continues the URL
         ("https://example.org /a -\nwhich is a dash", ["https://example.org/a"]),
