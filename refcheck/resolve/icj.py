@@ -67,6 +67,15 @@ INSTITUTED = re.compile(
     r"(?i)(?:instituted by|introduite par|ingesteld door) (?P<a>[A-Z][\w' -]{2,60}?) (?:against|contre|tegen) "
     r"(?P<b>[A-Z][\w' -]{2,60}?)\b(?: in|,|\.| devant| bij)"
 )
+# A decision followed by the case it was given in: "Order of 16 March 2022 in Allegations
+# of Genocide … (Ukraine v. Russian Federation)", "judgment of 22 July 2022 in The Gambia
+# v. Myanmar", "ordonnance du 26 janvier 2024 dans l'affaire …".
+_IN_CASE = re.compile(r"(?i)\s*,?\s*(?:in|dans|en|inzake)\s")
+BARE_PARTIES = re.compile(
+    r"(?i)\s*,?\s*(?:in|dans|en|inzake)\s+(?:the\s+case\s+(?:concerning\s+)?|l'affaire\s+|de\s+zaak\s+)?[*_]*"
+    r"(?P<a>[^()*_,;]{2,60}?)\s+(?:v\.|c\.|t\.|tegen)\s+(?P<b>[^()*_,;.]{2,60})"
+)
+_AFTER_WINDOW = 300
 GENERAL_LIST = re.compile(
     r"(?i)(?:General List|Rôle général|Algemene Rol)\s*(?:No\.?|n[°o]\.?|nr\.?)\s*(?P<n>\d{1,3})\b"
 )
@@ -245,6 +254,24 @@ def _case_named(text: str, previous: int | None, date: str = "", folded: str | N
     return number
 
 
+def _case_named_after(text: str, end: int, stop: int, date: str, previous: int | None) -> int | None:
+    """The case a decision ending at ``end`` says it was given in ("… in <case> (A v. B)").
+
+    Only read when the words after the decision are "in", "dans", "en" or "inzake", up to
+    ``stop`` (the next decision) and ``_AFTER_WINDOW`` characters; the first case named wins.
+    """
+    if _IN_CASE.match(text, end) is None:
+        return None
+    after = text[end : min(stop, end + _AFTER_WINDOW)]
+    bare = BARE_PARTIES.match(after)
+    named = [*PARTIES.finditer(after), *INSTITUTED.finditer(after), *([bare] if bare else [])]
+    for m in sorted(named, key=lambda m: m.start()):
+        chosen = choose_case(cases_for_parties(m.group("a"), m.group("b")), after, date, previous)
+        if chosen:
+            return chosen
+    return None
+
+
 def _may_name_the_court(text: str) -> bool:
     # Substring tests first: COURT is a case-insensitive alternation, which the regex
     # engine scans slowly, and most passages name no court at all.
@@ -276,8 +303,10 @@ def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch
         if named:
             context = replace(context, icj_case=named)
     matches: list[IdentifierMatch] = []
-    for d in DECISION.finditer(text) if folded is None else _DECISION_FOLDED.finditer(folded):
+    decisions = list(DECISION.finditer(text) if folded is None else _DECISION_FOLDED.finditer(folded))
+    for index, d in enumerate(decisions):
         start, end = d.start(), d.end()
+        stop = decisions[index + 1].start() if index + 1 < len(decisions) else len(text)
         window = max(0, start - 300)
         if not _about_the_icj(text[window:end], None if folded is None else folded[window:end]):
             continue
@@ -286,7 +315,10 @@ def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch
             date = _iso(date_text)
             local = max(0, start - 400)
             number = (
-                _case_named(text[local:start], context.icj_case, date, None if folded is None else folded[local:start])
+                _case_named_after(text, end, stop, date, context.icj_case)
+                or _case_named(
+                    text[local:start], context.icj_case, date, None if folded is None else folded[local:start]
+                )
                 or context.icj_case
                 or _unique_case(date, kind)
             )

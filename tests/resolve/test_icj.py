@@ -72,6 +72,17 @@ def test_a_later_passage_uses_the_case_named_before() -> None:
     assert keys(later, context) == ["icj:180:order:2021-12-07", "icj:180:order:2023-02-22", "icj:180:order:2023-11-17"]
 
 
+def test_a_decision_given_in_a_case_named_after_it() -> None:
+    # The case after "in" is the decision's, not the case the passage names last.
+    text = (
+        "The International Court of Justice, in its Order of 16 March 2022 in Allegations of Genocide "
+        "(Ukraine v. Russian Federation), indicated provisional measures. In French: CIJ, Application de la "
+        "convention (Afrique du Sud c. Israël), ordonnance du 26 janvier 2024. The ICJ's judgment of "
+        "22 July 2022 in *The Gambia v. Myanmar* is also relevant."
+    )
+    assert keys(text) == ["icj:182:order:2022-03-16", "icj:192:order:2024-01-26", "icj:178:judgment:2022-07-22"]
+
+
 def test_proceedings_instituted_by_name_the_applicant_first() -> None:
     text = (
         "France passed over in silence the proceedings instituted by Azerbaijan against Armenia in the Court "
