@@ -37,6 +37,9 @@ _NOT_A_FOOTNOTE = re.compile(
         h\d|x\b|fois|keer|times|personnes|personen|people|millions?|miljoen|milliards?|miljard
     )\b""",
 )
+# The rule a PDF prints above the footnotes ("_______________"): the notes start after
+# it as they do after a blank line.
+_RULE = re.compile(r"\s*[_\u2014\u2015-]{5,}\s*")
 _SUPERSCRIPTS = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
 _TERMINAL = (".", ")", "]", '"', "”", "»", ";", "!", "?")
 _JOIN_START = tuple("./-?=_&#%:")
@@ -209,7 +212,7 @@ def split_segments(lines: tuple[str, ...] | list[str]) -> list[Segment]:
                 i = nxt
                 continue
         line = all_lines[i]
-        if not line.strip():
+        if not line.strip() or (line.lstrip()[:1] in "_\u2014\u2015-" and _RULE.fullmatch(line)):
             if footnote is not None and start >= 0:
                 j = i
                 while j < n and not all_lines[j].strip():

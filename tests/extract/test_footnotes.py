@@ -22,6 +22,17 @@ def test_footnotes_open_after_a_blank_line_and_stack_without_one() -> None:
     ]
 
 
+def test_footnotes_open_after_the_rule_printed_above_them() -> None:
+    text = "act within 30 days;\n_______________\n1 Texts adopted, P9_TA(2023)0356.\n2 OJ C 314, 1.9.2023, p. 86."
+    assert footnotes_of(text) == [
+        (None, "act within 30 days;"),
+        (1, "Texts adopted, P9_TA(2023)0356."),
+        (2, "OJ C 314, 1.9.2023, p. 86."),
+    ]
+    # A rule is not a footnote, and a number after a body line is not a footnote either.
+    assert footnotes_of("Body\n    __________\nmore body\n3 items") == [(None, "Body"), (None, "more body 3 items")]
+
+
 def test_a_date_wrapped_onto_a_line_start_is_not_a_footnote() -> None:
     # corpus 002, recital M: "… 22 février 2023 et\n17 novembre 2023;"
     assert footnote_opener("17 novembre 2023;") is None
