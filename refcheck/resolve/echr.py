@@ -16,8 +16,15 @@ SCHEME = "echr"
 URL_TEMPLATE = "https://hudoc.echr.coe.int/{collection}?i={item}"
 _ITEM = r"00[1-9]-\d{3,8}(?:-\d{3,9})?"
 
+# In prose an item number has five digits or more, as every HUDOC item does
+# (``001-57619``): "no. 001-2024", "file 003-45" are registers and serial numbers.
+_TEXT_ITEM = r"00[1-9]-\d{5,8}(?:-\d{3,9})?"
 TEXT_ROWS: tuple[Row, ...] = (
-    Row(pattern=re.compile(rf"(?P<id>{_ITEM})(?![\d-])"), key="echr:{id}", glued=lambda c: c.isdigit() or c == "-"),
+    Row(
+        pattern=re.compile(rf"(?P<id>{_TEXT_ITEM})(?![\d-])"),
+        key="echr:{id}",
+        glued=lambda c: c.isdigit() or c == "-",
+    ),
 )
 URL_ROWS: tuple[Row, ...] = (
     # ?i=001-…, and the JSON-in-fragment form #{"itemid":["001-…"]}, raw or percent-encoded.

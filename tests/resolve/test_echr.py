@@ -20,7 +20,17 @@ def test_items_in_prose() -> None:
     ]
 
 
-@pytest.mark.parametrize("text", ["tel. 0032-2-5551234", "pages 001-12 only", "ref 2001-12345", "1-001-12345-6"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tel. 0032-2-5551234",
+        "pages 001-12 only",
+        "Registration no. 001-2024",
+        "file 003-45",
+        "ref 2001-12345",
+        "1-001-12345-6",
+    ],
+)
 def test_numbers_that_are_not_items(text: str) -> None:
     assert keys(text) == []
 
