@@ -13,6 +13,7 @@ import gc
 import glob
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -338,11 +339,29 @@ def _running_header(citation: Citation, lines: Sequence[str], edges: frozenset[i
     """
     if citation.kind is not CitationKind.IDENTIFIER or citation.location.footnote is not None:
         return False
+    return citation.location.line in edges and _alone_on_line(citation, lines)
+
+
+def _alone_on_line(citation: Citation, lines: Sequence[str]) -> bool:
+    """Whether an identifier is all its line holds, a page number beside it allowed."""
     line = citation.location.line
-    if line not in edges or line is None or not 1 <= line <= len(lines):
+    if line is None or not 1 <= line <= len(lines):
         return False
-    alone = rf"\s*(?:\d{{1,4}}\s+)?{re.escape(citation.raw)}(?:\s+\d{{1,4}})?\s*"
-    return re.fullmatch(alone, lines[line - 1]) is not None
+    words = [w for w in lines[line - 1].split() if not (w.isdigit() and len(w) <= 4)]
+    return words == citation.raw.split()
+
+
+def _drop_repeated_headers(citations: list[Citation], alone: list[int], header_keys: set[str]) -> list[Citation]:
+    """Drop the document's own number where it stands alone on a line again and again.
+
+    Text extracted without page breaks keeps the running header in mid-text (corpus
+    002's ``110589/001DOC 56``, a UN symbol over every page): an identifier alone on its
+    line more than once, or one already seen as a header at a page's edge, is the
+    document itself.
+    """
+    counts = Counter(citations[i].key for i in alone)
+    drop = {i for i in alone if counts[citations[i].key] > 1 or citations[i].key in header_keys}
+    return [c for i, c in enumerate(citations) if i not in drop] if drop else citations
 
 
 def _may_cite(text: str) -> bool:
@@ -427,12 +446,15 @@ def scan_document(raw: RawDocument) -> list[Citation]:
     context = ScanContext()
     segments_by_page: dict[int | None, list[Segment]] = {}
     document = raw.document.path
+    # Running headers are a thing of printed pages: PDFs and the text extracted from them.
+    paginated = raw.document.media_type in _PAGINATED
+    alone: list[int] = []  # body identifiers alone on their line, by index in citations
+    header_keys: set[str] = set()
     for page in raw.pages:
         lines = _clean_lines(page.lines)
         segments = split_segments(lines)
         segments_by_page[page.number] = segments
-        # Running headers are a thing of printed pages: PDFs and the text extracted from them.
-        edges = _edge_lines(lines) if raw.document.media_type in _PAGINATED else frozenset()
+        edges = _edge_lines(lines) if paginated else frozenset()
         body = _BodyLanguage()
         previous_note: list[Citation] = []
         for segment in segments:
@@ -479,8 +501,17 @@ def scan_document(raw: RawDocument) -> list[Citation]:
                     ]
                 previous_note = cited
             if edges and not edges.isdisjoint(range(segment.first_line, segment.first_line + len(segment.lines))):
-                cited = [c for c in cited if not _running_header(c, lines, edges)]
+                headers = [c for c in cited if _running_header(c, lines, edges)]
+                header_keys.update(c.key for c in headers if c.key)
+                cited = [c for c in cited if c not in headers]
+            if paginated and footnote is None:
+                alone.extend(
+                    len(citations) + i
+                    for i, c in enumerate(cited)
+                    if c.kind is CitationKind.IDENTIFIER and _alone_on_line(c, lines)
+                )
             citations.extend(cited)
+    citations = _drop_repeated_headers(citations, alone, header_keys) if alone else citations
     return _link_citations(raw.links, citations, segments_by_page)
 
 

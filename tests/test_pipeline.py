@@ -235,3 +235,16 @@ def test_a_footnote_without_citation_takes_the_language_of_the_body_before_it() 
     (citation,) = scan_text(text)
     assert citation.kind is CitationKind.TITLE
     assert citation.location.language == "fr" and citation.location.footnote == 1
+
+
+def test_the_documents_own_symbol_repeated_alone_in_text_without_page_breaks_is_not_a_citation() -> None:
+    text = (
+        "A/HRC/55/27\n\nIntroduction.\n\nSee the report (A/78/554).\n\nMore text.\n\nMore text.\n\nMore.\n\n"
+        "A/HRC/55/27\n\nPage two cites A/HRC/55/27 in a sentence.\n\nOnce alone:\n\nA/78/100\n\nEnd.\n\nEnd.\n\nEnd.\n"
+    )
+    citations = scan_document(read_bytes(text.encode(), "report.txt"))
+    assert [(c.key, c.location.line) for c in citations] == [
+        ("un:A/78/554", 5),
+        ("un:A/HRC/55/27", 15),  # in a sentence: the document citing itself is still a citation
+        ("un:A/78/100", 19),
+    ]
