@@ -23,7 +23,7 @@ _SOURCE_WORDS = re.compile(
         web-?site|site\ web|site\ officiel|official|report|rapport|verslag|summary|résumé|
         journal|review|revue|bulletin|press\ release|communiqué|persbericht|statement|déclaration|
         available\ (?:at|from)|disponible|beschikbaar|accessed|consulté|geraadpleegd|retrieved|
-        vol\.|pp?\.\ ?\d|ed(?:s|ition)?\.|edited|éditions?|uitgeverij|university\ press|
+        vol\.|pp?\.\ ?\d+|ed(?:s|ition)?\.|edited|éditions?|uitgeverij|university\ press|
         newspaper|gazette|times|news|agency|agence|interview|speech|discours|toespraak
     )\b""",
 )

@@ -21,3 +21,10 @@ def test_invisible_marks_left_by_readers_and_pdfs_are_dropped() -> None:
 
 def test_a_file_name_note_is_a_file_name_citation() -> None:
     assert classify_note(join_note(["Joint statement.", "pdf"])) is CitationKind.FILE_NAME
+
+
+def test_a_page_reference_of_any_length_marks_a_source() -> None:
+    # "p. 3" was read and "p. 86" was not: the page number is one or more digits.
+    assert classify_note("OJ L 246, 17.9.1999, p. 3.") is CitationKind.TITLE
+    assert classify_note("OJ C 314, 1.9.2023, p. 86.") is CitationKind.TITLE
+    assert classify_note("See above, para. 12.") is None
