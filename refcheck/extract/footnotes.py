@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 # "6 https://…", "10 Comité contre la torture", "[3] Smith, …", "4. https://…"
 _OPENER = re.compile(
-    r"""^\s?(?:
+    r"""^[ \t]{0,16}(?:  # pdftotext -layout indents notes with the page margin
         (?P<plain>\d{1,3})\s+(?=\S)               # 6 https://…  (the PDF footnote form)
       | \[(?P<bracket>\d{1,3})\]\s*(?=\S)         # [6] Smith, Report …
       | (?P<dotted>\d{1,3})[.)]\s+(?=https?://|www\.)   # 6. https://…  (a list of links)
@@ -138,6 +138,9 @@ def _starts_new_block(line: str, marker_width: int) -> bool:
     return 0 < indent < marker_width
 
 
+_UNNUMBERED_NOTE = re.compile(r"[ \t]{0,16}[*†‡]{1,3}[ \t]+\S")
+
+
 def _lines_to_look_at(lines: list[str]) -> list[int]:
     """The indices of the lines split_segments must look at one by one outside a footnote.
 
@@ -196,10 +199,14 @@ def split_segments(lines: tuple[str, ...] | list[str]) -> list[Segment]:
             segments.append(Segment(lines=first + rest, first_line=start + 1, footnote=footnote))
         start = -1
 
+    # After an unnumbered note ("* The present report was submitted late", on the first
+    # page of UN documents) numbered notes follow without a blank line: until the next
+    # blank line, a numbered line opens a footnote as it would after another footnote.
+    after_note = False
     i = 0
     k = 0  # look_at[k] is the first line to look at from i on
     while i < n:
-        if footnote is None:
+        if footnote is None and not after_note:
             # Outside a footnote, a line that is neither blank nor a possible opener
             # just joins the paragraph: skip to the next line worth looking at.
             while k < len(look_at) and look_at[k] < i:
@@ -228,14 +235,23 @@ def split_segments(lines: tuple[str, ...] | list[str]) -> list[Segment]:
             flush()
             footnote = None
             previous_blank = True
+            after_note = False
             i += 1
             continue
-        opener = footnote_opener(line) if (previous_blank or footnote is not None) else None
+        if footnote is None and previous_blank and _UNNUMBERED_NOTE.match(line):
+            flush()
+            start = i
+            after_note = True
+            previous_blank = False
+            i += 1
+            continue
+        opener = footnote_opener(line) if (previous_blank or footnote is not None or after_note) else None
         if opener is None and footnote is not None and _starts_new_block(line, marker_width):
             flush()
             footnote = None
         if opener is not None:
             flush()
+            after_note = False
             footnote, width = opener
             marker_width = width
             start = i

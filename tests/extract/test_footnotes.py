@@ -127,3 +127,25 @@ def test_skipping_lines_that_start_with_a_letter_changes_nothing(monkeypatch: py
     monkeypatch.setattr(footnotes, "_lines_to_look_at", lambda all_lines: list(range(len(all_lines))))
     assert got == [(s.lines, s.first_line, s.footnote) for s in split_segments(lines)]
     assert [note for _, _, note in got] == [None, 1, 2, 10, None, None, 3, None, 6, 4, None, None]
+
+
+def test_notes_indented_as_pdftotext_layout_prints_them_after_an_unnumbered_note() -> None:
+    lines = [
+        "5.     The Secretary-General recalled resolution 77/229.6",
+        "",
+        "__________________",
+        "    * The present report was submitted after the deadline to reflect the most recent",
+        "      developments.",
+        "    1 See A/HRC/RES/52/32, para. 9.",
+        "    2 Ibid.",
+        "",
+        "    3 CCPR/C/UKR/CO/8, paras. 11-12.",
+    ]
+    segments = split_segments(lines)
+    assert [(s.footnote, s.first_line) for s in segments] == [(None, 1), (None, 4), (1, 6), (2, 7), (3, 9)]
+
+
+def test_an_asterisk_inside_a_paragraph_is_no_unnumbered_note() -> None:
+    # Only after a blank line (or a rule) does "* text" open a note; mid-paragraph it is text.
+    lines = ["The vote on the text", "* was close:", "12 members voted in favour, 3 against."]
+    assert [(s.footnote, s.first_line) for s in split_segments(lines)] == [(None, 1)]
