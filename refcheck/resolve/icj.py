@@ -75,6 +75,17 @@ BARE_PARTIES = re.compile(
     r"(?i)\s*,?\s*(?:in|dans|en|inzake)\s+(?:the\s+case\s+(?:concerning\s+)?|l'affaire\s+|de\s+zaak\s+)?[*_]*"
     r"(?P<a>[^()*_,;]{2,60}?)\s+(?:v\.|c\.|t\.|tegen)\s+(?P<b>[^()*_,;.]{2,60})"
 )
+# A decision followed by its case's title, as French citations print it: "arrêt du
+# 26 février 2007, Application de la convention … (Bosnie-Herzégovine c. Serbie-et-Monténégro)".
+# The title starts with a capital and holds no sentence end, ";" or parenthesis.
+_TITLE_AFTER = re.compile(r"\s*,\s+(?=[A-Z])[^.;:()]{10,250}?(?=\()")
+# The Court named right after a decision: "ordonnance du 26 janvier 2024 de la Cour
+# internationale de Justice", "beschikking van 26 januari 2024 van het Internationaal Gerechtshof".
+_COURT_AFTER = re.compile(
+    r"(?i)\s*,?\s*(?:of|by|de|par|van|door)\s+(?:(?:the|la|het)\s+)?"
+    r"(?:International\s+Court\s+of\s+Justice|Cour\s+internationale\s+de\s+Justice|Internationaal\s+Gerechtshof"
+    r"|(?-i:ICJ|CIJ|IGH))\b"
+)
 _AFTER_WINDOW = 300
 GENERAL_LIST = re.compile(
     r"(?i)(?:General List|Rôle général|Algemene Rol)\s*(?:No\.?|n[°o]\.?|nr\.?)\s*(?P<n>\d{1,3})\b"
@@ -259,9 +270,16 @@ def _case_named_after(text: str, end: int, stop: int, date: str, previous: int |
 
     Only read when the words after the decision are "in", "dans", "en" or "inzake", up to
     ``stop`` (the next decision) and ``_AFTER_WINDOW`` characters; the first case named wins.
+    Or when a comma and the case's title follow, its parties closing it ("arrêt du
+    26 février 2007, Application de la convention … (Bosnie-Herzégovine c. Serbie-et-Monténégro)").
     """
     if _IN_CASE.match(text, end) is None:
-        return None
+        titled = _TITLE_AFTER.match(text, end, min(stop, end + _AFTER_WINDOW))
+        parties = PARTIES.match(text, titled.end()) if titled else None
+        if titled is None or parties is None:
+            return None
+        cases = cases_for_parties(parties.group("a"), parties.group("b"))
+        return choose_case(cases, text[end : parties.end()], date, previous)
     after = text[end : min(stop, end + _AFTER_WINDOW)]
     bare = BARE_PARTIES.match(after)
     named = [*PARTIES.finditer(after), *INSTITUTED.finditer(after), *([bare] if bare else [])]
@@ -308,14 +326,16 @@ def find_in_text(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch
         start, end = d.start(), d.end()
         stop = decisions[index + 1].start() if index + 1 < len(decisions) else len(text)
         window = max(0, start - 300)
-        if not _about_the_icj(text[window:end], None if folded is None else folded[window:end]):
+        court_after = _COURT_AFTER.match(text, end)
+        if court_after is None and not _about_the_icj(text[window:end], None if folded is None else folded[window:end]):
             continue
+        case_from = court_after.end() if court_after else end  # the case may follow the Court
         kind = _kind(text[d.start("word") : d.end("word")])
         for date_text in re.findall(DATE, text[d.start("dates") : d.end("dates")], flags=re.I):
             date = _iso(date_text)
             local = max(0, start - 400)
             number = (
-                _case_named_after(text, end, stop, date, context.icj_case)
+                _case_named_after(text, case_from, stop, date, context.icj_case)
                 or _case_named(
                     text[local:start], context.icj_case, date, None if folded is None else folded[local:start]
                 )

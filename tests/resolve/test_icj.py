@@ -197,3 +197,45 @@ def test_the_case_folded_search_finds_what_the_case_insensitive_patterns_find(te
     assert [m.span() for m in icj._COURT_FOLDED.finditer(folded)] == [m.span() for m in icj.COURT.finditer(text)]
     fast = [(m.span(), m.span("word"), m.span("dates")) for m in icj._DECISION_FOLDED.finditer(folded)]
     assert fast == [(m.span(), m.span("word"), m.span("dates")) for m in icj.DECISION.finditer(text)]
+
+
+def test_a_decision_followed_by_its_case_title_and_parties() -> None:
+    # French citations put the title after the date; the case the passage names last
+    # (Ukraine v. Russian Federation, 166) is not the first decision's.
+    text = (
+        "(CIJ, arrêt du 26 février 2007, Application de la convention pour la prévention et la répression du\n"
+        "crime de génocide (Bosnie-Herzégovine c. Serbie-et-Monténégro)). Plus récemment (CIJ, arrêt du\n"
+        "31 janvier 2024, Application de la convention internationale pour la répression du financement du\n"
+        "terrorisme et de la convention internationale sur l'élimination de toutes les formes de discrimination\n"
+        "raciale (Ukraine c. Fédération de Russie))."
+    )
+    assert keys(text) == ["icj:91:judgment:2007-02-26", "icj:166:judgment:2024-01-31"]
+
+
+def test_a_title_after_the_date_needs_its_parties() -> None:
+    # Words after a comma closed by parentheses that name no parties: the case named before stands.
+    text = "ICJ (Armenia v. Azerbaijan). The ICJ's order of 17 November 2023, Provisional Measures (see paragraph 3)."
+    assert keys(text) == ["icj:180:order:2023-11-17"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Bent u bekend met de beschikking van 26 januari 2024 van het Internationaal Gerechtshof\n"
+            "in de zaak Zuid-Afrika tegen Israël?",
+            ["icj:192:order:2024-01-26"],
+        ),
+        (
+            "l'ordonnance du 16 mars 2022 de la Cour internationale de Justice dans l'affaire Ukraine c. Fédération de Russie",
+            ["icj:182:order:2022-03-16"],
+        ),
+        ("the order of 17 November 2023 of the ICJ in Armenia v. Azerbaijan", ["icj:180:order:2023-11-17"]),
+    ],
+)
+def test_the_court_named_right_after_the_decision(text: str, expected: list[str]) -> None:
+    assert keys(text) == expected
+
+
+def test_another_court_named_after_the_decision_is_not_the_icj() -> None:
+    assert keys("the order of 17 November 2023 of the International Criminal Court") == []
