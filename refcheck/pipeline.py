@@ -351,16 +351,30 @@ def _alone_on_line(citation: Citation, lines: Sequence[str]) -> bool:
     return words == citation.raw.split()
 
 
-def _drop_repeated_headers(citations: list[Citation], alone: list[int], header_keys: set[str]) -> list[Citation]:
+def _masthead_line(citation: Citation, lines: Sequence[str]) -> bool:
+    """Whether an identifier's line holds no lower-case word besides it: a masthead or
+    running header such as ``United Nations S/2024/321``, not a sentence."""
+    line = citation.location.line
+    if line is None or not 1 <= line <= len(lines) or citation.raw not in lines[line - 1]:
+        return False
+    rest = lines[line - 1].replace(citation.raw, " ").split()
+    return not any(word[0].islower() for word in rest)
+
+
+def _drop_repeated_headers(
+    citations: list[Citation], alone: list[int], header_keys: set[str], masthead: Sequence[int] = ()
+) -> list[Citation]:
     """Drop the document's own number where it stands alone on a line again and again.
 
     Text extracted without page breaks keeps the running header in mid-text (corpus
     002's ``110589/001DOC 56``, a UN symbol over every page): an identifier alone on its
     line more than once, or one already seen as a header at a page's edge, is the
-    document itself.
+    document itself. So is that header's identifier in a page's edge line among
+    capitalised words (``masthead``: the first page's ``United Nations S/2024/321``).
     """
     counts = Counter(citations[i].key for i in alone)
     drop = {i for i in alone if counts[citations[i].key] > 1 or citations[i].key in header_keys}
+    drop.update(i for i in masthead if citations[i].key in header_keys)
     return [c for i, c in enumerate(citations) if i not in drop] if drop else citations
 
 
@@ -450,6 +464,7 @@ def scan_document(raw: RawDocument) -> list[Citation]:
     paginated = raw.document.media_type in _PAGINATED
     alone: list[int] = []  # body identifiers alone on their line, by index in citations
     header_keys: set[str] = set()
+    masthead: list[int] = []  # body identifiers at a page's edge among capitalised words
     for page in raw.pages:
         lines = _clean_lines(page.lines)
         segments = split_segments(lines)
@@ -504,6 +519,14 @@ def scan_document(raw: RawDocument) -> list[Citation]:
                 headers = [c for c in cited if _running_header(c, lines, edges)]
                 header_keys.update(c.key for c in headers if c.key)
                 cited = [c for c in cited if c not in headers]
+                masthead.extend(
+                    len(citations) + i
+                    for i, c in enumerate(cited)
+                    if c.kind is CitationKind.IDENTIFIER
+                    and c.location.footnote is None
+                    and c.location.line in edges
+                    and _masthead_line(c, lines)
+                )
             if paginated and footnote is None:
                 alone.extend(
                     len(citations) + i
@@ -511,7 +534,8 @@ def scan_document(raw: RawDocument) -> list[Citation]:
                     if c.kind is CitationKind.IDENTIFIER and _alone_on_line(c, lines)
                 )
             citations.extend(cited)
-    citations = _drop_repeated_headers(citations, alone, header_keys) if alone else citations
+    if alone or masthead:
+        citations = _drop_repeated_headers(citations, alone, header_keys, masthead)
     return _link_citations(raw.links, citations, segments_by_page)
 
 

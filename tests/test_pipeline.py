@@ -248,3 +248,17 @@ def test_the_documents_own_symbol_repeated_alone_in_text_without_page_breaks_is_
         ("un:A/HRC/55/27", 15),  # in a sentence: the document citing itself is still a citation
         ("un:A/78/100", 19),
     ]
+
+
+def test_the_header_symbol_in_the_first_pages_masthead_is_not_a_citation() -> None:
+    # Page one prints the symbol beside "United Nations", page two alone as its header;
+    # at a page's edge but in a sentence, and other symbols in a masthead, stay citations.
+    page_one = ["United Nations S/2024/321", "", "Security Council", "", "Body cites S/2023/1012.", "", "More."]
+    page_two = ["S/2024/321", "", "Body.", "", "More.", "", "More.", "", "More.", "", "Last cites S/2024/321 here."]
+    page_three = ["United Nations A/78/605", "", "Body.", "", "More.", "", "More.", "", "More.", "", "End."]
+    citations = scan_document(pdf_like([page_one, page_two, page_three], []))
+    assert [(c.key, c.location.page, c.location.line) for c in citations] == [
+        ("un:S/2023/1012", 1, 5),
+        ("un:S/2024/321", 2, 11),
+        ("un:A/78/605", 3, 1),
+    ]
