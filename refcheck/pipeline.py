@@ -321,25 +321,27 @@ _EDGE_LINES = 3
 _PAGINATED = ("application/pdf", "text/plain")
 
 
-def _edge_lines(lines: Sequence[str]) -> frozenset[int]:
-    """The numbers of the first and last few non-blank lines of a page."""
+def _edge_lines(lines: Sequence[str]) -> tuple[frozenset[int], frozenset[int]]:
+    """The numbers of the first few non-blank lines of a page, and of the first and last few."""
     top = [n for n, text in enumerate(lines[:64], start=1) if text.strip()][:_EDGE_LINES]
     tail = len(lines) - min(len(lines), 64)
     bottom = [n for n, text in enumerate(lines[tail:], start=tail + 1) if text.strip()][-_EDGE_LINES:]
-    return frozenset(top + bottom)
+    return frozenset(top), frozenset(top + bottom)
 
 
-def _running_header(citation: Citation, lines: Sequence[str], edges: frozenset[int]) -> bool:
+def _running_header(citation: Citation, lines: Sequence[str], tops: frozenset[int]) -> bool:
     """Whether ``citation`` is the document's own number printed alone at the edge of a page.
 
     UN documents print their symbol at the top of every page (``A/HRC/55/21``), Chamber
     documents their ``DOC 56 0589/001``: that is the document itself, not a source it
     cites. Only an identifier alone on its line (a page number beside it allowed), in the
-    first or last few non-blank lines of a page and outside footnotes, is taken for one.
+    first few non-blank lines of a page and outside footnotes, is taken for one. At a
+    page's foot it is taken for one only when repeated (``_drop_repeated_headers``): a
+    reference list's last entry often ends with its DOI alone on a line.
     """
     if citation.kind is not CitationKind.IDENTIFIER or citation.location.footnote is not None:
         return False
-    return citation.location.line in edges and _alone_on_line(citation, lines)
+    return citation.location.line in tops and _alone_on_line(citation, lines)
 
 
 def _alone_on_line(citation: Citation, lines: Sequence[str]) -> bool:
@@ -469,7 +471,7 @@ def scan_document(raw: RawDocument) -> list[Citation]:
         lines = _clean_lines(page.lines)
         segments = split_segments(lines)
         segments_by_page[page.number] = segments
-        edges = _edge_lines(lines) if paginated else frozenset()
+        tops, edges = _edge_lines(lines) if paginated else (frozenset(), frozenset())
         body = _BodyLanguage()
         previous_note: list[Citation] = []
         for segment in segments:
@@ -516,7 +518,7 @@ def scan_document(raw: RawDocument) -> list[Citation]:
                     ]
                 previous_note = cited
             if edges and not edges.isdisjoint(range(segment.first_line, segment.first_line + len(segment.lines))):
-                headers = [c for c in cited if _running_header(c, lines, edges)]
+                headers = [c for c in cited if _running_header(c, lines, tops)]
                 header_keys.update(c.key for c in headers if c.key)
                 cited = [c for c in cited if c not in headers]
                 masthead.extend(

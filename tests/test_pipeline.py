@@ -262,3 +262,13 @@ def test_the_header_symbol_in_the_first_pages_masthead_is_not_a_citation() -> No
         ("un:S/2024/321", 2, 11),
         ("un:A/78/605", 3, 1),
     ]
+
+
+def test_a_doi_alone_on_the_last_line_of_a_reference_list_is_a_citation() -> None:
+    text = (
+        "References\n\n1. Otto F. Attribution. Annu Rev. 2017;42:627-646.\n"
+        "2. Verheyen R. Climate Change Damage and International Law. Leiden: Brill; 2005.\n"
+        "doi: 10.1163/9789047407331\n"
+    )
+    citations = scan_document(read_bytes(text.encode(), "article.txt"))
+    assert [(c.key, c.location.line) for c in citations] == [("doi:10.1163/9789047407331", 5)]
