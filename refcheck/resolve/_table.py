@@ -19,6 +19,15 @@ def _always(groups: Mapping[str, str]) -> bool:
     return True
 
 
+# The EU's sites (EUR-Lex, the Parliament's doceo) name a language version in capitals.
+_EU_LANGUAGES = {"fr": "FR", "nl": "NL", "de": "DE", "es": "ES", "it": "IT"}
+
+
+def eu_language(language: str | None) -> str:
+    """The EU sites' code for a document's language; English when unknown or not offered."""
+    return _EU_LANGUAGES.get(language or "", "EN")
+
+
 def word_char(char: str) -> bool:
     """Whether ``char`` would glue a match to the word before it (what ``\\b`` tests)."""
     return char.isalnum() or char == "_"

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 
-from refcheck.resolve._table import Row, table_source
+from refcheck.resolve._table import Row, eu_language, table_source
 
 SCHEME = "celex"
 URL_TEMPLATE = "https://eur-lex.europa.eu/legal-content/{lang}/TXT/?uri=CELEX:{celex}"
-_LANGS = {"fr": "FR", "nl": "NL", "de": "DE", "es": "ES", "it": "IT"}
 
 _CELEX = r"[0-9CE]\d{4}[A-Z]{1,2}\d{4}(?:\(\d{2}\))?"
 TEXT_ROWS: tuple[Row, ...] = (
@@ -27,7 +26,7 @@ URL_ROWS: tuple[Row, ...] = (
 
 
 def url_for(key: str, language: str | None = None) -> str | None:
-    return URL_TEMPLATE.format(lang=_LANGS.get(language or "", "EN"), celex=key.partition(":")[2])
+    return URL_TEMPLATE.format(lang=eu_language(language), celex=key.partition(":")[2])
 
 
 SOURCE = table_source(SCHEME, text_rows=TEXT_ROWS, url_rows=URL_ROWS, url_for=url_for, cues=("CELEX",))

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from refcheck.resolve._table import Row, table_source, word_char
+from refcheck.resolve._table import Row, eu_language, table_source, word_char
 
 SCHEME = "ecli"
 URL_TEMPLATES = {
-    "EU": "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=ecli:{ecli}",
+    "EU": "https://eur-lex.europa.eu/legal-content/{lang}/TXT/?uri=ecli:{ecli}",
     "NL": "https://uitspraken.rechtspraak.nl/details?id={ecli}",
     "BE": "https://juportal.be/content/{ecli}",
 }
@@ -40,7 +40,8 @@ def url_for(key: str, language: str | None = None) -> str | None:
     ecli = key.partition(":")[2]
     parts = ecli.split(":")
     country = parts[1] if len(parts) >= 3 else ""
-    return URL_TEMPLATES.get(country, FALLBACK_URL).format(ecli=ecli)
+    # EUR-Lex in the document's language, as for CELEX numbers; the other portals have one URL.
+    return URL_TEMPLATES.get(country, FALLBACK_URL).format(ecli=ecli, lang=eu_language(language))
 
 
 SOURCE = table_source(

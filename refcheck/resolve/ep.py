@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from refcheck.resolve._table import Row, table_source, word_char
+from refcheck.resolve._table import Row, eu_language, table_source, word_char
 
 SCHEME = "ep"
 PROCEDURE_URL = "https://oeil.europarl.europa.eu/oeil/en/procedure-file?reference={reference}"
@@ -19,7 +19,6 @@ PROCEDURE_TYPES = (
     "COD", "CNS", "APP", "NLE", "INI", "INL", "RSP", "BUD", "DEC", "IMM", "REG", "RSO", "RPS",
     "ACI", "AVC", "SYN", "COS", "DEA", "DCE", "INS", "BUI", "ITS", "DCR",
 )  # fmt: skip
-_LANGS = {"fr": "FR", "nl": "NL", "de": "DE", "es": "ES", "it": "IT"}
 
 TEXT_ROWS: tuple[Row, ...] = (
     Row(
@@ -53,7 +52,7 @@ def url_for(key: str, language: str | None = None) -> str | None:
         m = re.fullmatch(r"ta:P(\d+)_TA(?:-PROV)?\((\d{4})\)(\d{4})", rest)
         if m is None:
             return None
-        return TEXT_ADOPTED_URL.format(term=m[1], year=m[2], number=m[3], lang=_LANGS.get(language or "", "EN"))
+        return TEXT_ADOPTED_URL.format(term=m[1], year=m[2], number=m[3], lang=eu_language(language))
     return PROCEDURE_URL.format(reference=rest)
 
 

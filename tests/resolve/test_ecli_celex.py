@@ -42,6 +42,15 @@ def test_ecli_url_per_country(key: str, url: str) -> None:
     assert ecli.url_for(key) == url
 
 
+def test_an_eu_ecli_opens_eur_lex_in_the_documents_language() -> None:
+    assert ecli.url_for("ecli:ECLI:EU:C:1979:42", "fr") == (
+        "https://eur-lex.europa.eu/legal-content/FR/TXT/?uri=ecli:ECLI:EU:C:1979:42"
+    )
+    assert ecli.url_for("ecli:ECLI:NL:HR:2019:2007", "fr") == (
+        "https://uitspraken.rechtspraak.nl/details?id=ECLI:NL:HR:2019:2007"
+    )
+
+
 def test_ecli_from_percent_encoded_url() -> None:
     match = ecli.from_url("https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=ecli%3AECLI%3AEU%3AC%3A1979%3A42")
     assert match is not None and match.key == "ecli:ECLI:EU:C:1979:42"
