@@ -369,7 +369,9 @@ class PlainPool:
         idle for ``REPLAY_AFTER_IDLE_S``: servers close idle connections on a keep-alive
         timeout, and a connection used a moment ago that fails is more likely a server
         that resets requests (sending each twice would double what it gets from us; the
-        check's own retries, with backoff, are the answer there). Any other failure is
+        check's own retries, with backoff, are the answer there). A clean end of stream
+        before any answer, though, is sent again whatever the idle time: that is a server
+        that closed the connection, not one that reset the request. Any other failure is
         raised as httpx's.
         """
         key = (target.host, target.port)
@@ -384,7 +386,9 @@ class PlainPool:
             try:
                 return await self._exchange(conn, request, method, key)
             except _StaleConnectionError as exc:
-                if not replay:
+                # A clean close (FIN) before any answer is the keep-alive race whatever the
+                # idle time; a reset from a connection used a moment ago is the server's.
+                if not (replay or exc.closed_cleanly):
                     raise exc.error from exc.error.__cause__
         conn = await self._connect(target)
         try:
@@ -421,7 +425,7 @@ class PlainPool:
                 if exc.partial:
                     raise _protocol_error("server closed the connection in the middle of the answer") from None
                 raise _StaleConnectionError(
-                    _protocol_error("Server disconnected without sending a response.")
+                    _protocol_error("Server disconnected without sending a response."), closed_cleanly=True
                 ) from None
             except asyncio.LimitOverrunError:
                 raise _protocol_error("response head too large") from None
@@ -449,9 +453,10 @@ def _caused(error: httpx.HTTPError, cause: BaseException) -> httpx.HTTPError:
 class _StaleConnectionError(Exception):
     """The connection failed before any byte of an answer: maybe closed while idle."""
 
-    def __init__(self, error: httpx.HTTPError) -> None:
+    def __init__(self, error: httpx.HTTPError, *, closed_cleanly: bool = False) -> None:
         super().__init__(str(error))
         self.error = error
+        self.closed_cleanly = closed_cleanly  # end of stream, not a reset
 
 
 __all__ = ["Head", "PlainPool", "PlainResponse", "PlainTarget", "parse_head", "plain_target"]

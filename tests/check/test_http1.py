@@ -9,6 +9,7 @@ reuse, and a kept-alive connection the server closed while it was idle.
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -49,10 +50,13 @@ ANSWERS: dict[str, tuple[bytes, bool]] = {
         True,
     ),
 }
-#: After answering these, the server drops the connection when the next request arrives on
-#: it, unanswered: the idle-timeout race every keep-alive client meets.
+#: After answering these, the server resets the connection when the next request arrives
+#: on it, unanswered.
 DROP_NEXT = {"/drop-next"}
-for _path in ("/ok", "/a", "/b", "/c", "/drop-next"):
+#: After answering these, the server closes the connection cleanly when the next request
+#: arrives on it, unanswered: the idle-timeout race every keep-alive client meets.
+CLOSE_NEXT = {"/close-next"}
+for _path in ("/ok", "/a", "/b", "/c", "/drop-next", "/close-next"):
     ANSWERS[_path] = (
         b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + f"Content-Length: {len(BODY)}\r\n\r\n".encode() + BODY,
         False,
@@ -91,6 +95,7 @@ class RawServer:
         conn.settimeout(BOUND_S)
         buffer = b""
         drop = False
+        close_next = False
         with conn:
             for _ in range(100):  # requests on one connection
                 while b"\r\n\r\n" not in buffer:
@@ -104,9 +109,15 @@ class RawServer:
                 head, buffer = buffer.split(b"\r\n\r\n", 1)
                 path = head.split(b" ")[1].decode()
                 self.requests.append(path)
+                if close_next:
+                    return
                 if drop:
+                    # A reset, not a clean close: the client sends again only after a clean end
+                    # of stream (the keep-alive race) or a long idle, never at once after a reset.
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     return
                 drop = path in DROP_NEXT
+                close_next = path in CLOSE_NEXT
                 answer, close = ANSWERS.get(path, NOT_FOUND)
                 if head.startswith(b"HEAD "):
                     answer = answer.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
@@ -182,6 +193,18 @@ def test_a_request_on_a_connection_dropped_while_idle_is_sent_again_on_a_new_one
     # was sent once more, on a second connection
     asked = raw_server.requests
     assert len(asked) == len(set(asked)) + 1 and raw_server.connections >= 2
+
+
+def test_a_connection_closed_cleanly_before_any_answer_is_replaced_whatever_its_idle_time(
+    raw_server: RawServer, fast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_http1, "REPLAY_AFTER_IDLE_S", 3600.0)  # never idle long enough
+    p = policy(canary=raw_server.url("/ok"), concurrency=1, host_concurrency=1, retries=0)
+    outcomes = check([raw_server.url("/close-next"), raw_server.url("/a")], p, **fast)
+    assert sorted(o.result.status.value for o in outcomes.values()) == ["alive", "alive"]
+    assert all(len(o.result.attempts) == 1 for o in outcomes.values())
+    # what went next on the closed connection was asked again, on a new connection
+    assert len(raw_server.requests) == len(set(raw_server.requests)) + 1 and raw_server.connections >= 2
 
 
 def test_a_connection_used_a_moment_ago_that_fails_is_not_sent_again(
