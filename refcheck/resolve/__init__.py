@@ -10,11 +10,9 @@ is :class:`refcheck.resolve._types.Source`.
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from refcheck.resolve import be_chamber, celex, doi, echr, ecli, ep, icj, un
-from refcheck.resolve._table import Cues, Span, TableSource, scan_spans
-from refcheck.resolve._types import IdentifierMatch, ScanContext, Source
+from refcheck.resolve._table import Span, TableSource, scan_spans
+from refcheck.resolve._types import Cues, IdentifierMatch, ScanContext, Source
 
 __all__ = [
     "SOURCES",
@@ -30,16 +28,12 @@ SOURCES: tuple[Source, ...] = tuple(m.SOURCE for m in (echr, doi, un, ep, be_cha
 _BY_SCHEME = {source.scheme: source for source in SOURCES}
 
 
-def _merged_cues(sources: tuple[Source, ...]) -> Cues | None:
-    """Every source's cues as one test, or ``None`` when a source's test is not cues."""
-    cues = [source.may_hold for source in sources]
-    if not all(isinstance(c, Cues) for c in cues):
-        return None
-    merged = [c for c in cues if isinstance(c, Cues)]
+def _merged_cues(sources: tuple[Source, ...]) -> Cues:
+    """Every source's cues as one test."""
     return Cues(
-        cased=tuple(dict.fromkeys(cue for c in merged for cue in c.cased)),
-        folded=tuple(dict.fromkeys(cue for c in merged for cue in c.folded)),
-        anywhere=any(c.anywhere for c in merged),
+        cased=tuple(dict.fromkeys(cue for s in sources for cue in s.may_hold.cased)),
+        folded=tuple(dict.fromkeys(cue for s in sources for cue in s.may_hold.folded)),
+        anywhere=any(s.may_hold.anywhere for s in sources),
     )
 
 
@@ -50,9 +44,7 @@ _CUES = _merged_cues(SOURCES)
 
 def may_hold_identifier(text: str) -> bool:
     """False only when no source could find an identifier in ``text`` (substring tests, no regex)."""
-    if _CUES is not None:
-        return _CUES(text)
-    return any(source.may_hold(text) for source in SOURCES)
+    return _CUES(text)
 
 
 def find_identifiers(text: str, context: ScanContext) -> tuple[tuple[IdentifierMatch, ...], ScanContext]:
@@ -68,12 +60,19 @@ def find_identifiers(text: str, context: ScanContext) -> tuple[tuple[IdentifierM
     Returns:
         The matches in order, and the context for the next passage.
     """
-    found: list[IdentifierMatch] = []
-    for source in SOURCES:
-        matches, context = source.find_in_text(text, context)
-        found.extend(matches)
-    kept = _settle([(m.start, m.end, m.type, m.key, m) for m in found])
-    return tuple(kept), context
+    spans, after = find_identifier_spans(text, context)
+    matches = tuple(
+        IdentifierMatch(
+            key=key,
+            type=key.partition(":")[0],  # a key's scheme is its source's type
+            url=url_for_key(key, context.language),
+            start=start,
+            end=end,
+            raw=raw,
+        )
+        for start, end, raw, key in spans
+    )
+    return matches, after
 
 
 def find_identifier_spans(text: str, context: ScanContext) -> tuple[list[Span], ScanContext]:
@@ -83,37 +82,38 @@ def find_identifier_spans(text: str, context: ScanContext) -> tuple[list[Span], 
     from ``url_for_key`` when references are merged), and a document may cite thousands
     of identifiers.
     """
-    found: list[tuple[int, int, str, str, Span]] = []
+    found: list[Span] = []
     for source in SOURCES:
         if isinstance(source, TableSource):
             if source.text_rows and source.may_hold(text):
-                found.extend((s[0], s[1], source.scheme, s[3], s) for s in scan_spans(source.text_rows, text))
+                found.extend(scan_spans(source.text_rows, text))
             continue
         matches, context = source.find_in_text(text, context)
-        found.extend((m.start, m.end, m.type, m.key, (m.start, m.end, m.raw, m.key)) for m in matches)
+        found.extend((m.start, m.end, m.raw, m.key) for m in matches)
     return _settle(found), context
 
 
-_T = TypeVar("_T")
-
-
-def _settle(found: list[tuple[int, int, str, str, _T]]) -> list[_T]:
-    """The matches ``(start, end, type, key, item)`` kept, in order: the longer of overlapping ones."""
+def _settle(found: list[Span]) -> list[Span]:
+    """The spans kept, in order: the longer of overlapping ones (ICJ decisions exempt)."""
     if len(found) > 1:
         found.sort(key=lambda x: (x[0], x[0] - x[1]))
-    kept: list[_T] = []
+    kept: list[Span] = []
     reach = 0  # end of the furthest non-ICJ match kept: sorted by start, anything before it overlaps
     seen: set[tuple[str, int]] = set()
-    for start, end, type_, key, item in found:
-        if type_ != icj.SCHEME:
+    for span in found:
+        start, end, _, key = span
+        if not key.startswith(_ICJ_PREFIX):
             if start < reach:
                 continue
             reach = end
         if (key, start) in seen:
             continue
         seen.add((key, start))
-        kept.append(item)
+        kept.append(span)
     return kept
+
+
+_ICJ_PREFIX = icj.SCHEME + ":"
 
 
 def identifier_from_url(url: str) -> IdentifierMatch | None:

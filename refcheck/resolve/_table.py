@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import unquote
 
-from refcheck.resolve._types import IdentifierMatch, ScanContext, Source, UrlBuilder
+from refcheck.resolve._types import Cues, IdentifierMatch, ScanContext, Source, UrlBuilder
 
 
 def _always(groups: Mapping[str, str]) -> bool:
@@ -77,34 +77,6 @@ class Row:
 
 
 _KEY_CACHE_SIZE = 4096
-
-
-@dataclass(frozen=True, slots=True)
-class Cues:
-    """A source's cheap necessary condition for finding anything in a text: substrings.
-
-    A text holds something the source may find only if it contains one of ``cased``,
-    or one of ``folded`` once lower-cased; ``anywhere`` when the source has no such
-    condition. Kept as data (not only as a function) so that :mod:`refcheck.resolve`
-    can test every source's cues in one go.
-    """
-
-    cased: tuple[str, ...] = ()
-    folded: tuple[str, ...] = ()
-    anywhere: bool = False
-
-    def __call__(self, text: str) -> bool:
-        if self.anywhere:
-            return True
-        for cue in self.cased:
-            if cue in text:
-                return True
-        if self.folded:
-            lower = text.lower()
-            for cue in self.folded:
-                if cue in lower:
-                    return True
-        return False
 
 
 # A text match without its URL: start, end, the matched text, the key.

@@ -56,6 +56,34 @@ UrlRecogniser = Callable[[str], "IdentifierMatch | None"]
 UrlBuilder = Callable[[str, "str | None"], "str | None"]
 
 
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """A source's cheap necessary condition for finding anything in a text: substrings.
+
+    A text holds something the source may find only if it contains one of ``cased``,
+    or one of ``folded`` once lower-cased; ``anywhere`` when the source has no such
+    condition. Kept as data (not only as a function) so that :mod:`refcheck.resolve`
+    can test every source's cues in one go.
+    """
+
+    cased: tuple[str, ...] = ()
+    folded: tuple[str, ...] = ()
+    anywhere: bool = False
+
+    def __call__(self, text: str) -> bool:
+        if self.anywhere:
+            return True
+        for cue in self.cased:
+            if cue in text:
+                return True
+        if self.folded:
+            lower = text.lower()
+            for cue in self.folded:
+                if cue in lower:
+                    return True
+        return False
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Source:
     """One source of identifiers as the resolve stage runs it: its key scheme and its functions."""
@@ -66,4 +94,4 @@ class Source:
     url_for: UrlBuilder
     # A cheap necessary condition for find_in_text to find anything (substring tests):
     # the pipeline skips passages no source may hold, which is most prose.
-    may_hold: Callable[[str], bool]
+    may_hold: Cues

@@ -17,8 +17,8 @@ import unicodedata
 from dataclasses import replace
 from functools import cache, lru_cache
 
-from refcheck.resolve._table import Cues, Row, match_url
-from refcheck.resolve._types import IdentifierMatch, ScanContext, Source
+from refcheck.resolve._table import Row, match_url
+from refcheck.resolve._types import Cues, IdentifierMatch, ScanContext, Source
 from refcheck.resolve.icj_cases import ICJ_CASES, STATES, IcjCase
 
 SCHEME = "icj"
