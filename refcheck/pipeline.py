@@ -16,7 +16,6 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 
 from refcheck.config import Config
@@ -28,7 +27,7 @@ from refcheck.models import Citation, CitationKind, Document, ExtractionResult, 
 from refcheck.normalise.language import detect_language
 from refcheck.normalise.merge import merge
 from refcheck.normalise.notes import classify_note, join_note
-from refcheck.normalise.repair import INVISIBLE_CHARS, clean_line, find_urls, may_hold_url, repair_url
+from refcheck.normalise.repair import INVISIBLE_CHARS, clean_line, clean_text, find_urls, may_hold_url, repair_url
 from refcheck.normalise.urls import canonical_url
 from refcheck.resolve import find_identifier_spans, identifier_from_url, may_hold_identifier, url_for_key
 from refcheck.resolve._types import ScanContext
@@ -422,35 +421,9 @@ class _BodyLanguage:
         return self.known
 
 
-@cache
-def _cleanable() -> tuple[str, ...]:
-    """The characters ``clean_line`` changes.
-
-    It maps single characters (ligatures, odd spaces); which ones is repair's business,
-    so they are found by asking it, once (a few milliseconds, on the first page that is
-    not ASCII).
-    """
-    return tuple(chr(c) for c in range(0x80, 0x10000) if not 0xD800 <= c < 0xE000 and clean_line(chr(c)) != chr(c))
-
-
 def _clean_lines(lines: Sequence[str]) -> list[str]:
-    """``[clean_line(line) for line in lines]``, done on the page's text at once.
-
-    ``clean_line`` translates a line character by character through a mapping, which
-    costs a dictionary look-up per character of every line that has anything to clean
-    (in French, most paragraphs: narrow no-break spaces before ``:;?!``). Looking for
-    each of the few characters it changes in the whole page, and replacing those
-    present, is a fast C loop each.
-    """
-    text = "\n".join(lines)
-    if text.isascii():
-        return list(lines)
-    present = [char for char in _cleanable() if char in text]
-    if not present:
-        return list(lines)
-    for char in present:
-        text = text.replace(char, clean_line(char))
-    cleaned = text.split("\n")
+    """``[clean_line(line) for line in lines]``, done on the page's text at once."""
+    cleaned = clean_text("\n".join(lines)).split("\n")
     if len(cleaned) != len(lines):  # a line holding a newline of its own
         return [clean_line(line) for line in lines]
     return cleaned
