@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
 
 import httpcore
@@ -203,13 +203,13 @@ class PlainResponse:
                 yield part
         elif self._length is not None:
             while self._left:
-                data = await _read(reader, min(self._left, READ_SIZE), timeout)
+                data = await _within(reader.read(min(self._left, READ_SIZE)), timeout)
                 if not data:
                     raise _protocol_error("server closed the connection before the end of the body")
                 self._left -= len(data)
                 yield data
         else:
-            while data := await _read(reader, READ_SIZE, timeout):
+            while data := await _within(reader.read(READ_SIZE), timeout):
                 yield data
         self._done = True
 
@@ -247,38 +247,17 @@ def _last_token(values: Sequence[str]) -> str:
     return tokens[-1] if tokens else ""
 
 
-async def _read(reader: asyncio.StreamReader, size: int, timeout: float | None) -> bytes:
+async def _within(read: Awaitable[bytes], timeout: float | None) -> bytes:
+    """Await one read of the body under ``timeout``, its failures raised as httpx's."""
     try:
         async with asyncio.timeout(timeout):
-            return await reader.read(size)
+            return await read
     except TimeoutError:
         raise httpx.ReadTimeout(f"no data within {timeout} s") from None
-    except OSError as exc:
-        raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
-
-
-async def _read_line(reader: asyncio.StreamReader, timeout: float | None) -> bytes:
-    try:
-        async with asyncio.timeout(timeout):
-            return await reader.readuntil(b"\r\n")
-    except TimeoutError:
-        raise httpx.ReadTimeout(f"no data within {timeout} s") from None
-    except asyncio.IncompleteReadError:
+    except asyncio.IncompleteReadError:  # readuntil, readexactly: only a chunked body's
         raise _protocol_error("server closed the connection in the middle of a chunked body") from None
-    except asyncio.LimitOverrunError:
+    except asyncio.LimitOverrunError:  # readuntil: only a chunk line
         raise _protocol_error("chunk line too long") from None
-    except OSError as exc:
-        raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
-
-
-async def _read_exactly(reader: asyncio.StreamReader, size: int, timeout: float | None) -> bytes:
-    try:
-        async with asyncio.timeout(timeout):
-            return await reader.readexactly(size)
-    except TimeoutError:
-        raise httpx.ReadTimeout(f"no data within {timeout} s") from None
-    except asyncio.IncompleteReadError:
-        raise _protocol_error("server closed the connection in the middle of a chunked body") from None
     except OSError as exc:
         raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
 
@@ -286,24 +265,24 @@ async def _read_exactly(reader: asyncio.StreamReader, size: int, timeout: float 
 async def _chunks(reader: asyncio.StreamReader, timeout: float | None) -> AsyncIterator[bytes]:
     """The data of a chunked body (RFC 9112 section 7.1); extensions and trailers ignored."""
     while True:
-        line = await _read_line(reader, timeout)
+        line = await _within(reader.readuntil(b"\r\n"), timeout)
         size_text = line.split(b";", 1)[0].strip()
         try:
             size = int(size_text, 16)
         except ValueError:
             raise _protocol_error(f"malformed chunk size {size_text[:20]!r}") from None
         if size == 0:
-            while (await _read_line(reader, timeout)).strip():
+            while (await _within(reader.readuntil(b"\r\n"), timeout)).strip():
                 pass  # trailer fields: nothing a checker needs
             return
         left = size
         while left:
-            data = await _read(reader, min(left, READ_SIZE), timeout)
+            data = await _within(reader.read(min(left, READ_SIZE)), timeout)
             if not data:
                 raise _protocol_error("server closed the connection in the middle of a chunked body")
             left -= len(data)
             yield data
-        if await _read_exactly(reader, 2, timeout) != b"\r\n":
+        if await _within(reader.readexactly(2), timeout) != b"\r\n":
             raise _protocol_error("chunk not followed by CRLF")
 
 
