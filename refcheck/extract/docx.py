@@ -25,7 +25,7 @@ from xml.etree import ElementTree
 
 from refcheck.errors import DocumentError
 from refcheck.extract._types import LinkTarget, RawDocument, TextPage
-from refcheck.extract.markdown import WORD_JOINER, footnote_line
+from refcheck.extract.markdown import WORD_JOINER, footnote_line, text_repeats_url
 from refcheck.models import Document, Location
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -39,7 +39,6 @@ _HYPERLINK_FIELD = re.compile(r"^\s*HYPERLINK\s+(?P<args>.*)$", re.I | re.S)
 _NOT_READ = frozenset(
     {f"{_W}del", f"{_W}moveFrom", f"{_W}instrText", f"{_W}delText", f"{_W}delInstrText", f"{_MC}Fallback"}
 )
-_URL_TEXT = re.compile(r"(?i)(?:(?:https?|ftp)://|www\.)\S+")
 _NOTE_TYPES = ("separator", "continuationSeparator", "continuationNotice")
 
 
@@ -152,10 +151,9 @@ class _Part:
 
     @staticmethod
     def _add_link(links: list[_Link], target: str, shown: str, text: list[str], start: int) -> None:
-        """Report a link; text that only repeats its URL leaves an invisible stand-in, so
-        the URL is not counted twice (the link is what a click opens)."""
+        """Report a link; text that only repeats its URL leaves an invisible stand-in."""
         links.append(_Link(target=target, text=shown))
-        if target.strip() not in ("", "#") and _URL_TEXT.fullmatch(shown.strip()):
+        if text_repeats_url(target, shown.strip()):
             del text[start:]
             text.append(WORD_JOINER)
 

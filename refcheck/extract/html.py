@@ -33,12 +33,11 @@ from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PageElement, PreformattedString
 
 from refcheck.extract._types import LinkTarget, RawDocument, TextPage
-from refcheck.extract.markdown import WORD_JOINER, footnote_line
+from refcheck.extract.markdown import PLACEHOLDER_TARGETS, WORD_JOINER, footnote_line, text_repeats_url
 from refcheck.extract.text import decode_text
 from refcheck.models import Document, Location
 
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "sms:", "callto:")
-_PLACEHOLDERS = ("", "#")
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link", "svg", "math"})
 _BLOCKS = frozenset(
     {
@@ -52,7 +51,6 @@ _FOOTNOTE_ID = re.compile(r"(?i)^_*(?:fn|ftn|footnote|fnote|endnote|edn|note|cit
 _FOOTNOTE_LIST = re.compile(r"(?i)\b(?:foot|end)notes?\b|\breferences\b|\bdoc-(?:end|foot)notes?\b")
 _MARKER = re.compile(r"^\s*[\[(]?(?P<n>\d{1,3})[\])]?\s*$")
 _BACKLINK = re.compile(r"(?i)ref")
-_URL_TEXT = re.compile(r"(?i)(?:(?:https?|ftp)://|www\.)\S+")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 
 
@@ -189,7 +187,7 @@ def _footnote_number(tag: Tag) -> int | None:
 
 
 def _resolve(target: str, base: str | None) -> str:
-    if base and target not in _PLACEHOLDERS and not target.startswith("#"):
+    if base and target not in PLACEHOLDER_TARGETS and not target.startswith("#"):
         return urljoin(base, target)
     if target.startswith("//"):
         return "https:" + target  # protocol-relative: the page would be served over HTTPS
@@ -267,7 +265,7 @@ class _Reader:
         target = _resolve(target, self.base)
         index = len(self.links)
         self.links.append(_Link(target=target, text=shown or None, fallback_line=len(self.layout.lines)))
-        if target not in _PLACEHOLDERS and _URL_TEXT.fullmatch(shown):
+        if text_repeats_url(target, shown):
             # The text only repeats the URL the link reports: an invisible stand-in keeps
             # the link's place (a footnote of just a link still opens with its number).
             self.layout.waiting.append(index)

@@ -76,7 +76,8 @@ _FOOTNOTE_REF = re.compile(r"\[\^(?P<label>[^\]\s]+)\](?!:)")
 _CODE_SPAN = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.S)
 _FENCE = re.compile(r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})")
 _ESCAPE = re.compile(r"\\(?P<char>[!-/:-@\[-`{-~])")
-_URL_TEXT = re.compile(r"(?i)<?(?:(?:https?|ftp)://|www\.)\S+")
+# Link text that is nothing but a URL.
+_URL_TEXT = re.compile(r"(?i)(?:(?:https?|ftp)://|www\.)\S+")
 # The targets the pipeline reports as placeholders (an empty link).
 PLACEHOLDER_TARGETS = ("", "#")
 _BARE_URL = re.compile(r"(?i)\b(?:(?:https?|ftp)://|www\.)[^\s<>]*")
@@ -118,6 +119,13 @@ def footnote_line(number: int, text: str) -> str:
     if text.strip() and footnote_opener(line) is None:
         return f"{number} {WORD_JOINER}{text}"
     return line
+
+
+def text_repeats_url(target: str, shown: str) -> bool:
+    """True when a link's ``shown`` text (stripped) only repeats a URL and the link has a
+    real target: the readers then leave no text behind, so the URL is not counted twice
+    (the link is what a click opens). A placeholder's text is always kept."""
+    return target.strip() not in PLACEHOLDER_TARGETS and _URL_TEXT.fullmatch(shown) is not None
 
 
 def _keep_newlines(removed: str) -> str:
@@ -289,8 +297,8 @@ class _Paragraph:
     def _visible(text: str, target: str) -> str:
         """The link text left in the lines: none when it only repeats a real target's URL,
         which the link already reports (a placeholder's text is always kept)."""
-        shown = _unescape(text).strip()
-        if target.strip() not in PLACEHOLDER_TARGETS and _URL_TEXT.fullmatch(shown):
+        # an autolink's "<" may open the text: ``[<https://…>](https://…)``
+        if text_repeats_url(target, _unescape(text).strip().removeprefix("<")):
             return WORD_JOINER + _keep_newlines(text)
         return text
 
