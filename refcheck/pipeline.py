@@ -362,21 +362,52 @@ def _masthead_line(citation: Citation, lines: Sequence[str]) -> bool:
     return not any(word[0].islower() for word in rest)
 
 
-def _drop_repeated_headers(
-    citations: list[Citation], alone: list[int], header_keys: set[str], masthead: Sequence[int] = ()
-) -> list[Citation]:
-    """Drop the document's own number where it stands alone on a line again and again.
+class _RunningHeaders:
+    """The document's own number, found where it stands as a running header, and dropped.
 
-    Text extracted without page breaks keeps the running header in mid-text (corpus
-    002's ``110589/001DOC 56``, a UN symbol over every page): an identifier alone on its
-    line more than once, or one already seen as a header at a page's edge, is the
-    document itself. So is that header's identifier in a page's edge line among
-    capitalised words (``masthead``: the first page's ``United Nations S/2024/321``).
+    At the top of a page, an identifier alone on its line is a header at once
+    (``_running_header``). Text extracted without page breaks keeps the header in
+    mid-text (corpus 002's ``110589/001DOC 56``, a UN symbol over every page): an
+    identifier alone on its line more than once, or one already seen as a header, is
+    the document itself. So is that header's identifier in a page's edge line among
+    capitalised words (the first page's ``United Nations S/2024/321``). The last two
+    need the whole document, so they are settled by ``drop`` at the end.
     """
-    counts = Counter(citations[i].key for i in alone)
-    drop = {i for i in alone if counts[citations[i].key] > 1 or citations[i].key in header_keys}
-    drop.update(i for i in masthead if citations[i].key in header_keys)
-    return [c for i, c in enumerate(citations) if i not in drop] if drop else citations
+
+    def __init__(self) -> None:
+        self.alone: list[int] = []  # body identifiers alone on their line, by index in the citations
+        self.masthead: list[int] = []  # body identifiers at a page's edge among capitalised words
+        self.keys: set[str] = set()  # identifiers seen as a header at the top of a page
+
+    def observe(self, cited: list[Citation], first: int, page: _PageEdges, at_edge: bool) -> list[Citation]:
+        """``cited`` (to be stored from index ``first``) without the headers it holds at a page's top."""
+        if at_edge:
+            headers = [c for c in cited if _running_header(c, page.lines, page.tops)]
+            self.keys.update(c.key for c in headers if c.key)
+            cited = [c for c in cited if c not in headers]
+        for i, c in enumerate(cited, start=first):
+            if c.kind is not CitationKind.IDENTIFIER or c.location.footnote is not None:
+                continue
+            if at_edge and c.location.line in page.edges and _masthead_line(c, page.lines):
+                self.masthead.append(i)
+            if _alone_on_line(c, page.lines):
+                self.alone.append(i)
+        return cited
+
+    def drop(self, citations: list[Citation]) -> list[Citation]:
+        counts = Counter(citations[i].key for i in self.alone)
+        gone = {i for i in self.alone if counts[citations[i].key] > 1 or citations[i].key in self.keys}
+        gone.update(i for i in self.masthead if citations[i].key in self.keys)
+        return [c for i, c in enumerate(citations) if i not in gone] if gone else citations
+
+
+@dataclass(frozen=True, slots=True)
+class _PageEdges:
+    """A page's cleaned lines and the numbers of its first (``tops``) and first and last (``edges``) non-blank lines."""
+
+    lines: Sequence[str]
+    tops: frozenset[int]
+    edges: frozenset[int]
 
 
 def _may_cite(text: str) -> bool:
@@ -437,14 +468,13 @@ def scan_document(raw: RawDocument) -> list[Citation]:
     document = raw.document.path
     # Running headers are a thing of printed pages: PDFs and the text extracted from them.
     paginated = raw.document.media_type in _PAGINATED
-    alone: list[int] = []  # body identifiers alone on their line, by index in citations
-    header_keys: set[str] = set()
-    masthead: list[int] = []  # body identifiers at a page's edge among capitalised words
+    headers = _RunningHeaders()
     for page in raw.pages:
         lines = _clean_lines(page.lines)
         segments = split_segments(lines)
         segments_by_page[page.number] = segments
         tops, edges = _edge_lines(lines) if paginated else (frozenset(), frozenset())
+        page_edges = _PageEdges(lines, tops, edges)
         body = _BodyLanguage()
         previous_note: list[Citation] = []
         for segment in segments:
@@ -490,27 +520,11 @@ def scan_document(raw: RawDocument) -> list[Citation]:
                         for c in previous_note
                     ]
                 previous_note = cited
-            if edges and not edges.isdisjoint(range(segment.first_line, segment.first_line + len(segment.lines))):
-                headers = [c for c in cited if _running_header(c, lines, tops)]
-                header_keys.update(c.key for c in headers if c.key)
-                cited = [c for c in cited if c not in headers]
-                masthead.extend(
-                    len(citations) + i
-                    for i, c in enumerate(cited)
-                    if c.kind is CitationKind.IDENTIFIER
-                    and c.location.footnote is None
-                    and c.location.line in edges
-                    and _masthead_line(c, lines)
-                )
-            if paginated and footnote is None:
-                alone.extend(
-                    len(citations) + i
-                    for i, c in enumerate(cited)
-                    if c.kind is CitationKind.IDENTIFIER and _alone_on_line(c, lines)
-                )
+            if paginated and footnote is None and cited:
+                at_edge = not edges.isdisjoint(range(segment.first_line, segment.first_line + len(segment.lines)))
+                cited = headers.observe(cited, len(citations), page_edges, at_edge)
             citations.extend(cited)
-    if alone or masthead:
-        citations = _drop_repeated_headers(citations, alone, header_keys, masthead)
+    citations = headers.drop(citations)
     return _link_citations(raw.links, citations, segments_by_page)
 
 
