@@ -130,10 +130,6 @@ class _Conn:
         self.writer.close()
 
 
-def _protocol_error(message: str) -> httpx.RemoteProtocolError:
-    return httpx.RemoteProtocolError(message)
-
-
 def parse_head(data: bytes) -> Head:
     """Parse a response head (status line and header lines, up to the blank line).
 
@@ -145,19 +141,19 @@ def parse_head(data: bytes) -> Head:
     status_line = lines[0]
     parts = status_line.split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or len(parts[1]) != 3 or not parts[1].isdigit():
-        raise _protocol_error(f"malformed status line {status_line[:80]!r}")
+        raise httpx.RemoteProtocolError(f"malformed status line {status_line[:80]!r}")
     headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         if not line:
             continue
         if line[0] in " \t":
-            raise _protocol_error("obsolete line folding in a header")
+            raise httpx.RemoteProtocolError("obsolete line folding in a header")
         name, sep, value = line.partition(":")
         if not sep or not name or name != name.strip() or " " in name:
-            raise _protocol_error(f"malformed header line {line[:80]!r}")
+            raise httpx.RemoteProtocolError(f"malformed header line {line[:80]!r}")
         headers.append((name.lower(), value.strip(" \t")))
     if len(headers) > MAX_HEADERS:
-        raise _protocol_error("too many header lines")
+        raise httpx.RemoteProtocolError("too many header lines")
     return Head(
         http_version=parts[0], status=int(parts[1]), reason=parts[2] if len(parts) > 2 else "", headers=tuple(headers)
     )
@@ -185,7 +181,7 @@ class PlainResponse:
                 lengths = {v.strip() for v in head.values("content-length")}
                 if lengths:
                     if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
-                        raise _protocol_error("invalid Content-Length")
+                        raise httpx.RemoteProtocolError("invalid Content-Length")
                     self._length = self._left = int(lengths.pop())
                     self._done = self._length == 0
                 else:
@@ -205,7 +201,7 @@ class PlainResponse:
             while self._left:
                 data = await _within(reader.read(min(self._left, READ_SIZE)), timeout)
                 if not data:
-                    raise _protocol_error("server closed the connection before the end of the body")
+                    raise httpx.RemoteProtocolError("server closed the connection before the end of the body")
                 self._left -= len(data)
                 yield data
         else:
@@ -255,9 +251,9 @@ async def _within(read: Awaitable[bytes], timeout: float | None) -> bytes:
     except TimeoutError:
         raise httpx.ReadTimeout(f"no data within {timeout} s") from None
     except asyncio.IncompleteReadError:  # readuntil, readexactly: only a chunked body's
-        raise _protocol_error("server closed the connection in the middle of a chunked body") from None
+        raise httpx.RemoteProtocolError("server closed the connection in the middle of a chunked body") from None
     except asyncio.LimitOverrunError:  # readuntil: only a chunk line
-        raise _protocol_error("chunk line too long") from None
+        raise httpx.RemoteProtocolError("chunk line too long") from None
     except OSError as exc:
         raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
 
@@ -270,7 +266,7 @@ async def _chunks(reader: asyncio.StreamReader, timeout: float | None) -> AsyncI
         try:
             size = int(size_text, 16)
         except ValueError:
-            raise _protocol_error(f"malformed chunk size {size_text[:20]!r}") from None
+            raise httpx.RemoteProtocolError(f"malformed chunk size {size_text[:20]!r}") from None
         if size == 0:
             while (await _within(reader.readuntil(b"\r\n"), timeout)).strip():
                 pass  # trailer fields: nothing a checker needs
@@ -279,11 +275,11 @@ async def _chunks(reader: asyncio.StreamReader, timeout: float | None) -> AsyncI
         while left:
             data = await _within(reader.read(min(left, READ_SIZE)), timeout)
             if not data:
-                raise _protocol_error("server closed the connection in the middle of a chunked body")
+                raise httpx.RemoteProtocolError("server closed the connection in the middle of a chunked body")
             left -= len(data)
             yield data
         if await _within(reader.readexactly(2), timeout) != b"\r\n":
-            raise _protocol_error("chunk not followed by CRLF")
+            raise httpx.RemoteProtocolError("chunk not followed by CRLF")
 
 
 class PlainPool:
@@ -402,12 +398,14 @@ class PlainPool:
                 raise httpx.ReadTimeout(f"no answer within {timeout} s") from None
             except asyncio.IncompleteReadError as exc:
                 if exc.partial:
-                    raise _protocol_error("server closed the connection in the middle of the answer") from None
+                    raise httpx.RemoteProtocolError(
+                        "server closed the connection in the middle of the answer"
+                    ) from None
                 raise _StaleConnectionError(
-                    _protocol_error("Server disconnected without sending a response."), closed_cleanly=True
+                    httpx.RemoteProtocolError("Server disconnected without sending a response."), closed_cleanly=True
                 ) from None
             except asyncio.LimitOverrunError:
-                raise _protocol_error("response head too large") from None
+                raise httpx.RemoteProtocolError("response head too large") from None
             except OSError as exc:
                 raise _StaleConnectionError(_caused(httpx.ReadError(str(exc) or type(exc).__name__), exc)) from None
             head = parse_head(data)
