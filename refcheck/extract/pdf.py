@@ -187,10 +187,6 @@ def _char_indices(handle: Any, raw_text: str) -> Callable[[int], int]:
     return lambda offset: int(raw.FPDFText_GetCharIndexFromTextIndex(handle, offset))
 
 
-def _middle(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
-
-
 def _line_box(handle: Any, char_index: Callable[[int], int], raw_text: str, start: int, end: int) -> _LineBox | None:
     """Where a line sits and how large its type is, from a sample of its characters.
 
@@ -215,7 +211,12 @@ def _line_box(handle: Any, char_index: Callable[[int], int], raw_text: str, star
             rights.append(box.right)
     if not heights:
         return None
-    return _LineBox(bottom=_middle(bottoms), height=_middle(heights), left=min(lefts), right=max(rights))
+    return _LineBox(
+        bottom=statistics.median_high(bottoms),
+        height=statistics.median_high(heights),
+        left=min(lefts),
+        right=max(rights),
+    )
 
 
 def _same_row(prev: _LineBox, cur: _LineBox) -> bool:
