@@ -36,10 +36,11 @@ from typing import Any
 
 from refcheck.archive.recorder import ExchangeRecorder
 from refcheck.archive.session import ArchiveSession
-from refcheck.archive.stream import Clock, RunArchive, open_session, utc_now
+from refcheck.archive.stream import RunArchive, open_session
 from refcheck.archive.summary import ArchiveSummary
 from refcheck.archive.wayback import LookupResult, PublicCopy, SaveOutcome, SaveResult
 from refcheck.check._types import CheckOutcome
+from refcheck.check.fetch import Clock, utc_now
 from refcheck.config import Config
 from refcheck.models import Reference, Status
 

@@ -26,11 +26,9 @@ from datetime import datetime
 import httpx
 
 from refcheck.check.classify import REDIRECT_CODES
-from refcheck.check.fetch import ClientFactory, make_client
+from refcheck.check.fetch import ClientFactory, Clock, make_client
 from refcheck.config import CheckPolicy
 from refcheck.models import Capture, CheckResult, Reference
-
-Clock = Callable[[], datetime]
 
 #: Redirect bodies are a line of HTML at most; a larger one is cut (and marked truncated).
 MAX_HOP_BODY_BYTES = 64 * 1024

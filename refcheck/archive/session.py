@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from refcheck.archive.wacz import page_title, write_wacz
 from refcheck.archive.warc import Original, RecordFactory, WarcFile, payload_digest, recover
 from refcheck.archive.wayback import LookupResult, SaveResult, Sleep, make_client
 from refcheck.check._types import CheckOutcome
+from refcheck.check.fetch import utc_now
 from refcheck.config import ArchivePolicy
 from refcheck.models import CheckResult, Reference, Snapshot
 
@@ -114,7 +115,7 @@ class ArchiveSession:
         self.public = public
         self._http = http_client
         self._save_options = {k: v for k, v in (("sleep", sleep), ("monotonic", monotonic)) if v is not None}
-        self._now = now or (lambda: datetime.now(UTC))
+        self._now = now or utc_now
         self._index = ArchiveIndex(index_path)
         self._factory = RecordFactory()
         self._lock = CollectionLock(self.layout.lock, self.layout.collection_dir)

@@ -13,7 +13,6 @@ left open and lists those captures as the sources' local copies.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +20,9 @@ from refcheck.archive.recorder import ExchangeRecorder
 from refcheck.archive.session import ArchiveSession, index_path_for, new_run_id
 from refcheck.archive.summary import ArchiveSummary
 from refcheck.check._types import CheckOutcome
-from refcheck.check.fetch import ClientFactory, user_agent
+from refcheck.check.fetch import ClientFactory, Clock, user_agent, utc_now
 from refcheck.config import CheckPolicy, Config
 from refcheck.models import CheckResult, Reference
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def open_session(
