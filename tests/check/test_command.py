@@ -130,9 +130,27 @@ def test_json_written_to_an_output_file_is_the_same_as_on_stdout(
     target = tmp_path / "out" / "results.json"
     code, out, _ = run([*argv, "--output", str(target)], capsys)
     assert code == ExitCode.BROKEN and out == ""
-    written = json.loads(target.read_text(encoding="utf-8"))
+    text = target.read_text(encoding="utf-8")
+    written = json.loads(text)
     assert sorted((r["url"], r["status"]) for r in written["results"]) == [
         (fault_server.url("/ok"), "alive"),
         (fault_server.url("/status/404"), "broken"),
     ]
     assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
+    # the same run on standard output (a fresh state, so nothing is reused) writes the same
+    # document but for the run's own times
+    elsewhere = tmp_path / "stdout"
+    elsewhere.mkdir()
+    again = write_config(elsewhere, fault_server.url("/"))
+    code, out, _ = run(["check", "--urls", str(urls), "--config", str(again), "--format", "json"], capsys)
+    assert code == ExitCode.BROKEN
+    printed = json.loads(out)
+    assert out.count("\n") == text.count("\n")  # the same layout: one result a line
+    assert printed["run"].keys() == written["run"].keys() and printed["summary"] == written["summary"]
+    assert [_timeless(r) for r in printed["results"]] == [_timeless(r) for r in written["results"]]
+
+
+def _timeless(result: dict[str, Any]) -> dict[str, Any]:
+    """A JSON result without what differs from one run to the next (when, how long)."""
+    attempts = [{k: v for k, v in a.items() if k not in ("at", "elapsed_s")} for a in result["attempts"]]
+    return {k: v for k, v in result.items() if k not in ("checked_at", "elapsed_s")} | {"attempts": attempts}
