@@ -72,10 +72,3 @@ def canonical_url(url: str) -> str:
     fragment = quote(parts.fragment, safe=_SAFE)
     return urlunsplit((scheme, netloc, path, query, fragment))
 
-
-def host_of(url: str) -> str:
-    """Return the lower-case host of ``url`` (empty when there is none)."""
-    try:
-        return (urlsplit(canonical_url(url)).hostname or "").lower()
-    except ValueError:
-        return ""
