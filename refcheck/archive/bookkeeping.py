@@ -28,10 +28,6 @@ class Entry:
     why_not: str = ""  # why nothing was captured, when nothing was
 
 
-def not_captured(entry: Entry, reason: str) -> Entry:
-    return replace(entry, why_not=reason)
-
-
 def earlier_snapshot(key: str, row: CaptureRow, layout: Layout) -> Snapshot:
     """An earlier run's capture of ``key``, as the local copy of a source not captured now."""
     return Snapshot(

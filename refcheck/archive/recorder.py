@@ -186,11 +186,6 @@ class ExchangeRecorder:
         self._hops: dict[str, Capture] = {}
         self._finals: dict[str, Capture] = {}
 
-    @property
-    def held(self) -> int:
-        """Exchanges held now (those of sources in flight)."""
-        return len(self._hops) + len(self._finals)
-
     def client_factory(self, inner: ClientFactory | None = None) -> ClientFactory:
         """A factory building the checker's client (``inner``, default ``make_client``) with the hook."""
 

@@ -41,7 +41,7 @@ from refcheck.archive.manifest import render_manifest_csv, render_manifest_json
 from refcheck.archive.public import ALIVE_STATUSES
 from refcheck.archive.recorder import CaptureChain
 from refcheck.archive.records import metadata_fields, source_records
-from refcheck.archive.summary import ArchiveSummary, new_run_id
+from refcheck.archive.summary import ArchiveSummary
 from refcheck.archive.wacz import page_title, write_wacz
 from refcheck.archive.warc import Original, RecordFactory, WarcFile, payload_digest, recover
 from refcheck.archive.wayback import LookupResult, SaveResult, Sleep, make_client
@@ -50,12 +50,7 @@ from refcheck.check.fetch import utc_now
 from refcheck.config import ArchivePolicy
 from refcheck.models import CheckResult, Reference, Snapshot
 
-__all__ = [
-    "ArchiveSession",
-    "ArchiveSummary",
-    "index_path_for",
-    "new_run_id",
-]
+__all__ = ["ArchiveSession", "index_path_for"]
 
 
 def _why_not(result: CheckResult, only_alive: bool, chain: CaptureChain) -> str:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from refcheck.archive.recorder import ExchangeRecorder
-from refcheck.archive.session import ArchiveSession, index_path_for, new_run_id
-from refcheck.archive.summary import ArchiveSummary
+from refcheck.archive.session import ArchiveSession, index_path_for
+from refcheck.archive.summary import ArchiveSummary, new_run_id
 from refcheck.check._types import CheckOutcome
 from refcheck.check.fetch import ClientFactory, Clock, user_agent, utc_now
 from refcheck.config import CheckPolicy, Config
@@ -111,11 +111,6 @@ class RunArchive:
     def client_factory(self, inner: ClientFactory | None = None) -> ClientFactory:
         """The checker's client factory, with the archive listening on the client it builds."""
         return self._recorder.client_factory(inner)
-
-    @property
-    def held(self) -> int:
-        """Exchanges held for sources in flight."""
-        return self._recorder.held
 
     def on_result(self, result: CheckResult) -> None:
         """Write the source of ``result`` now if its page was kept (others wait for ``finish``)."""
