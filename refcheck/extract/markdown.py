@@ -302,20 +302,21 @@ class _Paragraph:
             return WORD_JOINER + _keep_newlines(text)
         return text
 
-    def _inline(self, m: re.Match[str]) -> str:
+    def _bracketed_link(self, m: re.Match[str], target: str) -> str:
+        """Report ``[text]…`` as a link to ``target``; what replaces it: its visible text."""
         text = m.group("text")
-        target = _destination(m.group("angle"), m.group("dest"))
         self._link(m, target, text)
         return self._visible(text, target) + _keep_newlines(m.group(0)[len(text) + 2 :])
 
+    def _inline(self, m: re.Match[str]) -> str:
+        return self._bracketed_link(m, _destination(m.group("angle"), m.group("dest")))
+
     def _reference(self, m: re.Match[str]) -> str:
-        text = m.group("text")
-        label = m.groupdict().get("label") or text
+        label = m.groupdict().get("label") or m.group("text")
         target = self.definitions.get(normalise_label(label))
         if target is None:
             return m.group(0)  # not a link: brackets as written
-        self._link(m, target, text)
-        return self._visible(text, target) + _keep_newlines(m.group(0)[len(text) + 2 :])
+        return self._bracketed_link(m, target)
 
     def _autolink(self, m: re.Match[str]) -> str:
         self._link(m, _unescape(m.group("target")), None)
