@@ -26,7 +26,7 @@ from datetime import datetime
 import httpx
 
 from refcheck.check.classify import REDIRECT_CODES
-from refcheck.check.fetch import ClientFactory, Clock, make_client
+from refcheck.check.fetch import ClientFactory, Clock, _headers, _peer_ip, make_client
 from refcheck.config import CheckPolicy
 from refcheck.models import Capture, CheckResult, Reference
 
@@ -89,16 +89,6 @@ def select_chain(result: CheckResult, hops: dict[str, Capture], finals: dict[str
 
 def _header(capture: Capture, name: str) -> str | None:
     return next((v for k, v in capture.response_headers if k.lower() == name), None)
-
-
-def _headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
-    return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
-
-
-def _peer_ip(response: httpx.Response) -> str | None:
-    stream = response.extensions.get("network_stream")
-    addr = stream.get_extra_info("server_addr") if stream is not None else None
-    return str(addr[0]) if isinstance(addr, tuple) and addr else None
 
 
 def capture_of(response: httpx.Response, body: bytes, *, truncated: bool, ip: str | None, at: datetime) -> Capture:
