@@ -265,14 +265,13 @@ class _Reader:
         target = _resolve(target, self.base)
         index = len(self.links)
         self.links.append(_Link(target=target, text=shown or None, fallback_line=len(self.layout.lines)))
+        self.layout.waiting.append(index)
         if text_repeats_url(target, shown):
             # The text only repeats the URL the link reports: an invisible stand-in keeps
             # the link's place (a footnote of just a link still opens with its number).
-            self.layout.waiting.append(index)
             self.layout.text(WORD_JOINER)
             self.skipping = tag
             return
-        self.layout.waiting.append(index)
         self.open_links[id(tag)] = index
 
     def leave(self, tag: Tag) -> None:
