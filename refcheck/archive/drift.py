@@ -24,13 +24,14 @@ _NOT_TEXT = ("script", "style", "noscript", "template", "head", "svg")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def _header(capture: Capture, name: str) -> str:
+def response_header(capture: Capture, name: str) -> str:
+    """The first response header ``name`` (lower case) of ``capture``, or ""."""
     return next((v for k, v in capture.response_headers if k.lower() == name), "")
 
 
 def decoded_body(capture: Capture) -> bytes:
     """The body with its content encoding (gzip, deflate) undone, under a cap."""
-    encoding = _header(capture, "content-encoding").strip().lower()
+    encoding = response_header(capture, "content-encoding").strip().lower()
     body = capture.body
     try:
         if encoding in ("gzip", "x-gzip"):
@@ -48,7 +49,7 @@ def decoded_body(capture: Capture) -> bytes:
 
 def is_html(capture: Capture) -> bool:
     """Whether the response says it is HTML."""
-    kind = _header(capture, "content-type").split(";", 1)[0].strip().lower()
+    kind = response_header(capture, "content-type").split(";", 1)[0].strip().lower()
     return kind in _HTML_TYPES
 
 

@@ -25,6 +25,7 @@ from datetime import datetime
 
 import httpx
 
+from refcheck.archive.drift import response_header
 from refcheck.check.classify import REDIRECT_CODES
 from refcheck.check.fetch import ClientFactory, Clock, _headers, _peer_ip, make_client
 from refcheck.config import CheckPolicy
@@ -81,14 +82,10 @@ def select_chain(result: CheckResult, hops: dict[str, Capture], finals: dict[str
     taken = []
     for here, there in zip(urls, urls[1:], strict=False):
         hop = hops.get(here)
-        if hop is None or redirect_target(hop.url, _header(hop, "location")) != there:
+        if hop is None or redirect_target(hop.url, response_header(hop, "location")) != there:
             break  # an incomplete chain still helps replay up to where it stops
         taken.append(hop)
     return CaptureChain(hops=tuple(taken), final=final)
-
-
-def _header(capture: Capture, name: str) -> str | None:
-    return next((v for k, v in capture.response_headers if k.lower() == name), None)
 
 
 def capture_of(response: httpx.Response, body: bytes, *, truncated: bool, ip: str | None, at: datetime) -> Capture:
