@@ -71,4 +71,3 @@ def canonical_url(url: str) -> str:
     query = quote(parts.query, safe=_SAFE)
     fragment = quote(parts.fragment, safe=_SAFE)
     return urlunsplit((scheme, netloc, path, query, fragment))
-
