@@ -21,7 +21,7 @@ from pathlib import Path
 from refcheck.config import Config
 from refcheck.errors import DocumentError, UsageError
 from refcheck.extract import RawDocument, read_document
-from refcheck.extract._types import LinkTarget
+from refcheck.extract._types import PLACEHOLDER_TARGETS, LinkTarget
 from refcheck.extract.footnotes import Segment, split_segments
 from refcheck.models import Citation, CitationKind, Document, ExtractionResult, Location
 from refcheck.normalise.language import detect_language
@@ -34,7 +34,6 @@ from refcheck.resolve._types import ScanContext
 from refcheck.resolve.curated import apply_curated
 
 DOCUMENT_SUFFIXES = (".pdf", ".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".docx")
-PLACEHOLDER_TARGETS = ("", "#")
 _IBID = re.compile(r"(?i)^(?:ibid(?:em)?|idem|id)\.?(?:[,;\s]|$)")
 
 

@@ -22,6 +22,10 @@ class TextPage:
     lines: tuple[str, ...]
 
 
+# Link targets that point nowhere (an empty link): reported as placeholders, their text examined.
+PLACEHOLDER_TARGETS = ("", "#")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LinkTarget:
     """A link whose target the document states explicitly.

@@ -32,8 +32,8 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PageElement, PreformattedString
 
-from refcheck.extract._types import LinkTarget, RawDocument, TextPage
-from refcheck.extract.markdown import PLACEHOLDER_TARGETS, WORD_JOINER, footnote_line, text_repeats_url
+from refcheck.extract._types import PLACEHOLDER_TARGETS, LinkTarget, RawDocument, TextPage
+from refcheck.extract.markdown import WORD_JOINER, footnote_line, text_repeats_url
 from refcheck.extract.text import decode_text
 from refcheck.models import Document, Location
 

@@ -39,7 +39,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from refcheck.extract._types import LinkTarget, RawDocument, TextPage
+from refcheck.extract._types import PLACEHOLDER_TARGETS, LinkTarget, RawDocument, TextPage
 from refcheck.extract.footnotes import footnote_opener
 from refcheck.extract.text import decode_text
 from refcheck.models import Document, Location
@@ -78,8 +78,6 @@ _FENCE = re.compile(r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})")
 _ESCAPE = re.compile(r"\\(?P<char>[!-/:-@\[-`{-~])")
 # Link text that is nothing but a URL.
 _URL_TEXT = re.compile(r"(?i)(?:(?:https?|ftp)://|www\.)\S+")
-# The targets the pipeline reports as placeholders (an empty link).
-PLACEHOLDER_TARGETS = ("", "#")
 _BARE_URL = re.compile(r"(?i)\b(?:(?:https?|ftp)://|www\.)[^\s<>]*")
 _EMPHASIS = (
     re.compile(r"(\*\*|~~)(?=\S)(.+?)(?<=\S)\1"),
