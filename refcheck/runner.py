@@ -15,11 +15,11 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from refcheck.check.fetch import ClientFactory, Sleep
+from refcheck.check.fetch import ClientFactory, Sleep, utc_now
 from refcheck.config import CheckPolicy, Config
 from refcheck.errors import UsageError
 from refcheck.models import CheckResult, Reference, Run, Snapshot, Status, Unresolved
@@ -61,10 +61,6 @@ class Sources:
     references: tuple[Reference, ...]
     unresolved: tuple[Unresolved, ...]
     excluded: tuple[Reference, ...]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def merge_references(*groups: Sequence[Reference]) -> tuple[Reference, ...]:
@@ -193,7 +189,7 @@ def run(
     """
     from refcheck.check.memory import run_and_record
 
-    now = clock or _utc_now
+    now = clock or utc_now
     sources = gather_sources(paths, config, urls_file)
     policy = replace(config.check, allow_private=True) if allow_private else config.check
     store = Store(
@@ -312,7 +308,7 @@ def rerender(
     Raises:
         UsageError: the store holds no run yet.
     """
-    now = clock or _utc_now
+    now = clock or utc_now
     path = store_path(config)
     if not path.is_file():
         raise UsageError(f"no run recorded in {path}: run 'refcheck run' first")
