@@ -119,12 +119,8 @@ class _Conn:
     def reusable(self, now: float) -> bool:
         # Anything readable on an idle connection means the server closed it (or spoke
         # out of turn): it must not carry the next request.
-        return (
-            now - self.idle_since < KEEPALIVE_S
-            and not self.reader.at_eof()
-            and not getattr(self.reader, "_buffer", b"")  # asyncio has no public "buffered" query
-            and not self.writer.transport.is_closing()
-        )
+        # The stream answers that as it answers httpcore for httpx's idle connections.
+        return now - self.idle_since < KEEPALIVE_S and not self.stream.get_extra_info("is_readable")
 
     def close(self) -> None:
         self.writer.close()
