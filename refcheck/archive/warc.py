@@ -82,11 +82,6 @@ def warc_date(moment: datetime) -> str:
     return str(datetime_to_iso_date(moment.astimezone(UTC).replace(tzinfo=None), use_micros=True))
 
 
-def parse_warc_date(text: str) -> datetime:
-    """Read a ``WARC-Date`` back as an aware UTC datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
 def _field(value: str) -> str:
     """One line of ``application/warc-fields``: no CR or LF may break out of it."""
     return " ".join(value.split())
